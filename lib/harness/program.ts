@@ -1,0 +1,305 @@
+// Runs a student's program out of process, in its own process group, so that a
+// crash, a busy loop, process.exit() or a fork costs one test and nothing more.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
+import { LabFailure, scaled, seconds } from './failure.ts';
+
+const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
+const READY_RE = /listening on (\S+):(\d+)/;
+
+/** Marks every process the harness starts, so stray ones can be found (test/kit). */
+export const RUN_MARK = 'SOCKET_KIT_RUN';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Output of a stream, bounded: the first OUTPUT_CAP bytes and a count of the rest. */
+class Captured {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  total = 0;
+  add(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.kept < OUTPUT_CAP) {
+      const part = chunk.subarray(0, OUTPUT_CAP - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+  }
+  text(): string {
+    const s = Buffer.concat(this.chunks).toString('utf8');
+    return this.total > this.kept ? `${s}\n… (${this.total - this.kept} more bytes not kept)` : s;
+  }
+}
+
+function describeExit(e: Exit): string {
+  return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+/** The last lines of some output, indented, for a failure message. */
+export function tail(text: string, lines = 12): string {
+  const all = text.trimEnd().split('\n');
+  const shown = all.slice(-lines).map((l) => `    | ${l.length > 200 ? l.slice(0, 200) + '…' : l}`);
+  if (all.length > lines) shown.unshift(`    | … (${all.length - lines} earlier lines)`);
+  return all.length === 1 && all[0] === '' ? '    (no output)' : shown.join('\n');
+}
+
+/**
+ * What a crash says, in two lines: the error and the first frame in the
+ * student's own code. Falls back to the output's last lines.
+ */
+export function crashSummary(text: string): string {
+  const lines = text.split('\n');
+  let at = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^(\w*Error|\w+Exception)\b[^:]*:|^Error \[/.test(lines[i]!)) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return tail(text);
+  const frame = lines.slice(at + 1).find((l) => /^\s+at /.test(l) && !l.includes('node:') && !l.includes('node_modules'));
+  const where = frame ? frame.trim().replace(/^at /, 'at ').replace('file://', '').split(KIT_ROOT + '/').join('') : '';
+  return `    | ${lines[at]}${where ? `\n    |     ${where}` : ''}`;
+}
+
+/** Kill a whole process group: TERM, a grace period, then KILL. Never throws. */
+export async function killGroup(child: ChildProcess, graceMs = 300): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
+    signal('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  // The leader may have exited and left children behind in its group.
+  signal('SIGKILL');
+}
+
+/** Pids still alive (not zombies) in a process group, read from /proc. */
+export function livePidsInGroup(pgid: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) found.push(Number(name));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return found;
+}
+
+export interface SpawnOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** Start `node --import tsx FILE ARGS` as the leader of a new process group. */
+function spawnTs(file: string, opts: SpawnOptions): ChildProcess {
+  if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
+  return spawn(process.execPath, ['--import', TSX_LOADER, file, ...(opts.args ?? [])], {
+    cwd: opts.cwd ?? path.dirname(file),
+    detached: true, // its own process group, killed as a whole
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_NO_WARNINGS: '1',
+      [RUN_MARK]: process.env[RUN_MARK] ?? '1',
+      ...opts.env,
+    },
+  });
+}
+
+/** A server the harness started and will stop. */
+export class ServerProcess {
+  readonly stdout = new Captured();
+  readonly stderr = new Captured();
+  host = '';
+  port = 0;
+  exit: Exit | null = null;
+  private exited: Promise<Exit>;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly file: string,
+  ) {
+    child.stdout!.on('data', (c: Buffer) => this.stdout.add(c));
+    child.stderr!.on('data', (c: Buffer) => this.stderr.add(c));
+    child.stdin!.on('error', () => {}); // a server that closes stdin is not our problem
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Everything it printed, for failure messages. */
+  output(): string {
+    return [this.stdout.text(), this.stderr.text()].filter((s) => s.trim()).join('\n');
+  }
+
+  /** Throw a clear failure if the server has died. Call it when a reply does not come. */
+  assertAlive(doing: string): void {
+    if (this.exit) {
+      throw new LabFailure(
+        `the server ${describeExit(this.exit)} while ${doing}:\n${crashSummary(this.output())}`,
+      );
+    }
+  }
+
+  /** Call `fn` once the server exits (at once if it has). */
+  onExit(fn: () => void): void {
+    if (this.exit) fn();
+    else this.child.once('exit', fn);
+  }
+
+  /** Resolves with the exit, or null if it is still running after `ms`. */
+  async waitExit(ms: number): Promise<Exit | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+    const r = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    try {
+      this.child.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
+
+  stop(): Promise<void> {
+    return killGroup(this.child);
+  }
+}
+
+/**
+ * Start a server and wait for its `listening on HOST:PORT` line.
+ * Fails clearly if it exits first, stays silent, or floods its output.
+ */
+export async function startServer(file: string, opts: SpawnOptions & { readyMs?: number } = {}): Promise<ServerProcess> {
+  const readyMs = scaled(opts.readyMs ?? 8000);
+  const args = ['--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])];
+  const server = new ServerProcess(spawnTs(file, { ...opts, args }), file);
+  const cmd = `tsx ${shownPath(file)} ${args.join(' ')}`;
+  let seen = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new LabFailure(
+            `started \`${cmd}\` but it did not print 'listening on HOST:PORT' within ${seconds(readyMs)}. ` +
+              `A server must print that line once it accepts connections. It printed:\n${tail(server.output())}`,
+          ),
+        );
+      }, readyMs);
+      const onData = (chunk: Buffer) => {
+        seen = (seen + chunk.toString('utf8')).slice(-4096); // a flood must not grow this
+        const m = READY_RE.exec(seen);
+        if (m) {
+          clearTimeout(timer);
+          server.host = m[1]!;
+          server.port = Number(m[2]);
+          resolve();
+        }
+      };
+      server.child.stdout!.on('data', onData);
+      server.child.once('exit', () => {
+        clearTimeout(timer);
+        reject(
+          new LabFailure(
+            `started \`${cmd}\` but it ${describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode })} ` +
+              `before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`,
+          ),
+        );
+      });
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  if (!(server.port > 0 && server.port < 65536)) {
+    await server.stop();
+    throw new LabFailure(`\`${cmd}\` printed '${READY_RE.exec(seen)?.[0]}', which names no usable port. Print the port the OS chose (server.address().port), not 0.`);
+  }
+  return server;
+}
+
+export interface RunResult extends Exit {
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  ms: number;
+  /** What to show a student: the command, how it ended and its output. */
+  describe(): string;
+}
+
+/** Run a program to completion with a time limit (a client, say). The group is always killed. */
+export async function runProgram(
+  file: string,
+  opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const timeoutMs = scaled(opts.timeoutMs ?? 8000);
+  const child = spawnTs(file, opts);
+  const out = new Captured();
+  const err = new Captured();
+  child.stdout!.on('data', (c: Buffer) => out.add(c));
+  child.stderr!.on('data', (c: Buffer) => err.add(c));
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(opts.stdin ?? '');
+  const started = Date.now();
+  let timedOut = false;
+  const exit = await new Promise<Exit>((resolve) => {
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void killGroup(child, 100);
+    }, timeoutMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+  await killGroup(child, 0);
+  const cmd = `tsx ${shownPath(file)} ${(opts.args ?? []).join(' ')}`.trim();
+  const result: RunResult = {
+    ...exit,
+    stdout: out.text(),
+    stderr: err.text(),
+    timedOut,
+    ms: Date.now() - started,
+    describe() {
+      const how = timedOut ? `was still running after ${seconds(timeoutMs)} and was stopped` : describeExit(exit);
+      const err = exit.code !== 0 && !timedOut ? crashSummary(result.stderr) : tail(result.stderr);
+      return `ran \`${cmd}\`: it ${how}.\n  stdout:\n${tail(result.stdout)}\n  stderr:\n${err}`;
+    },
+  };
+  return result;
+}
