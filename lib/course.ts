@@ -1,6 +1,7 @@
 // The one manifest of the course: course.json lists the labs in order.
 // The grader, the course map, the site and the handout all read it from here.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
 import { kitPath } from './paths.ts';
 
 export interface Hint {
@@ -71,5 +72,12 @@ export function resolveLabs(words: string[]): Lab[] {
 }
 
 export const lessonPath = (lab: Lab) => kitPath('lessons', `${lab.slug}.md`);
-export const labTestPaths = (lab: Lab) =>
-  [kitPath('test', 'labs', `${lab.slug}.test.ts`)].filter((p) => existsSync(p));
+/** A lab's graded test files: test/labs/<slug>.test.ts and test/labs/<slug>.<part>.test.ts. */
+export function labTestPaths(lab: Lab, dir = kitPath('test', 'labs')): string[] {
+  if (!existsSync(dir)) return [];
+  const re = new RegExp(`^${lab.slug}(\\.[\\w-]+)?\\.test\\.ts$`);
+  return readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
 import { LabFailure, scaled, seconds } from './failure.ts';
+import { confine } from './sandbox.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
 const READY_RE = /listening on (\S+):(\d+)/;
@@ -117,10 +118,9 @@ export interface SpawnOptions {
 /** Start `node --import tsx FILE ARGS` as the leader of a new process group. */
 function spawnTs(file: string, opts: SpawnOptions): ChildProcess {
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
-  return spawn(process.execPath, ['--import', TSX_LOADER, file, ...(opts.args ?? [])], {
-    cwd: opts.cwd ?? path.dirname(file),
-    detached: true, // its own process group, killed as a whole
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const launch = confine({
+    command: process.execPath,
+    args: ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
@@ -128,6 +128,12 @@ function spawnTs(file: string, opts: SpawnOptions): ChildProcess {
       [RUN_MARK]: process.env[RUN_MARK] ?? '1',
       ...opts.env,
     },
+  });
+  return spawn(launch.command, launch.args, {
+    cwd: opts.cwd ?? path.dirname(file),
+    detached: true, // its own process group, killed as a whole
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: launch.env, // scrubbed: a student program sees no grader secrets
   });
 }
 
