@@ -12,6 +12,7 @@ import { afterEach, test } from 'vitest';
 import { findLab, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
+import { failureHint } from '../tools/hints.ts';
 import { LabFailure } from './failure.ts';
 import { runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
@@ -57,7 +58,7 @@ export class LabContext {
   }
 
   /** Run one of the lab's programs to completion (a client, say). */
-  run(file: string, opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<RunResult> {
+  run(file: string, opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number; keepStdout?: number } = {}): Promise<RunResult> {
     return runProgram(this.file(file), opts);
   }
 
@@ -106,9 +107,8 @@ function explain(err: unknown, lab: Lab, ctx: LabContext, hintId?: string): Erro
   if (ctx.seedUsed !== undefined) {
     message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.slice(0, 2)}`;
   }
-  const hint = hintId ? lab.hints.find((h) => h.id === hintId) : undefined;
-  if (hintId && !hint) throw new Error(`test names hint '${hintId}', which course.json does not list for ${lab.slug}`);
-  if (hint) message += `\n\nHint: ${hint.text}`;
+  // Only a student's own labs/ marks a hint seen: not an instructor's batch, not the kit's own tests.
+  if (hintId) message += `\n\n${failureHint(lab, hintId, path.dirname(ctx.dir) === kitPath('labs'))}`;
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;
   return out;

@@ -23,10 +23,11 @@ class Captured {
   private chunks: Buffer[] = [];
   private kept = 0;
   total = 0;
+  constructor(private readonly cap = OUTPUT_CAP) {}
   add(chunk: Buffer): void {
     this.total += chunk.length;
-    if (this.kept < OUTPUT_CAP) {
-      const part = chunk.subarray(0, OUTPUT_CAP - this.kept);
+    if (this.kept < this.cap) {
+      const part = chunk.subarray(0, this.cap - this.kept);
       this.chunks.push(part);
       this.kept += part.length;
     }
@@ -116,7 +117,8 @@ export interface SpawnOptions {
 }
 
 /** Start `node --import tsx FILE ARGS` as the leader of a new process group. */
-function spawnTs(file: string, opts: SpawnOptions): ChildProcess {
+function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
+  const file = path.resolve(relFile); // the child runs in the lab folder, so no relative paths
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
   const launch = confine({
     command: process.execPath,
@@ -271,11 +273,11 @@ export interface RunResult extends Exit {
 /** Run a program to completion with a time limit (a client, say). The group is always killed. */
 export async function runProgram(
   file: string,
-  opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number } = {},
+  opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number; keepStdout?: number } = {},
 ): Promise<RunResult> {
   const timeoutMs = scaled(opts.timeoutMs ?? 8000);
   const child = spawnTs(file, opts);
-  const out = new Captured();
+  const out = new Captured(opts.keepStdout); // a test that compares big output keeps more of it
   const err = new Captured();
   child.stdout!.on('data', (c: Buffer) => out.add(c));
   child.stderr!.on('data', (c: Buffer) => err.add(c));

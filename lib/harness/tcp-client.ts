@@ -85,10 +85,10 @@ export class TcpClient {
     for (;;) {
       const v = ready();
       if (v !== undefined) return v;
-      if (this.error) this.fail(`connection error (${(this.error as NodeJS.ErrnoException).code ?? this.error.message})`, what);
-      if (this.ended) this.fail('the server closed the connection', what);
+      if (this.error) await this.failChecked(`connection error (${(this.error as NodeJS.ErrnoException).code ?? this.error.message})`, what);
+      if (this.ended) await this.failChecked('the server closed the connection', what);
       const left = deadline - Date.now();
-      if (left <= 0) this.fail(`nothing within ${seconds(ms)}`, what);
+      if (left <= 0) await this.failChecked(`nothing within ${seconds(ms)}`, what);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.wake = () => {
@@ -97,6 +97,12 @@ export class TcpClient {
         };
       });
     }
+  }
+
+  /** Like fail(), but first give a dying server a moment, so a crash is reported as the crash it is. */
+  private async failChecked(got: string, expected: string): Promise<never> {
+    await this.opts.server?.waitExit(300);
+    this.fail(got, expected);
   }
 
   /** Throw a failure showing the transcript with the point where it went wrong. */
@@ -235,7 +241,7 @@ export class TcpClient {
       const left = deadline - Date.now();
       if (left <= 0) {
         const had = this.buf.length;
-        this.fail(`no end of stream within ${seconds(ms ?? this.timeoutMs)} (${had} bytes received so far)`, what);
+        await this.failChecked(`no end of stream within ${seconds(ms ?? this.timeoutMs)} (${had} bytes received so far)`, what);
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
