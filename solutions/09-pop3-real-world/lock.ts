@@ -1,0 +1,81 @@
+// RFC 1939 §8: "the POP3 server then acquires an exclusive-access lock on the
+// maildrop". One session per maildrop, across this process and any other
+// (another server, a --stdio session): a lock file made with O_EXCL that holds
+// the owner's pid, so the lock of a killed server is seen as stale and taken.
+// https://www.rfc-editor.org/rfc/rfc1939#section-8
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/** The lock file's name inside a Maildir (Maildir readers ignore unknown files at its top). */
+export const LOCK_FILE = 'pop3.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, not ours to signal
+  }
+}
+
+export class MaildropLocks {
+  private held = new Set<string>(); // lock file paths this process holds
+
+  /** Take the lock on a Maildir; false if another session holds it. */
+  tryLock(maildir: string): boolean {
+    const file = path.join(maildir, LOCK_FILE);
+    if (this.held.has(file)) return false;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx', 0o600);
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.held.add(file);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (!this.stale(file)) return false;
+      try {
+        unlinkSync(file);
+      } catch {
+        /* someone else cleared it first; try again */
+      }
+    }
+    return false;
+  }
+
+  /** A lock whose owner is gone: a dead pid, or our own pid from a lock we do not hold (a past run). */
+  private stale(file: string): boolean {
+    let pid: number;
+    try {
+      pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    } catch {
+      return false; // vanished or unreadable: let the retry decide
+    }
+    if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now, or not ours to judge
+    return pid === process.pid ? !this.held.has(file) : !alive(pid);
+  }
+
+  unlock(maildir: string): void {
+    const file = path.join(maildir, LOCK_FILE);
+    if (!this.held.delete(file)) return;
+    try {
+      unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** On exit: leave no lock behind. */
+  releaseAll(): void {
+    for (const file of this.held) {
+      try {
+        unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
+    }
+    this.held.clear();
+  }
+}
