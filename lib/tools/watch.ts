@@ -1,0 +1,233 @@
+// Watch mode: re-grade the current lab whenever a file in it changes, and move
+// on to the next lab once it reaches full marks.
+//
+// Change detection uses fs.watch for speed AND a stat poll as a safety net:
+// fs.watch misses changes on WSL's /mnt drives and network file systems, and
+// editors that save by rename can detach it. Both only compare a snapshot of
+// names, sizes and mtimes, so spurious events cost nothing and a real change
+// is never graded twice.
+import { EventEmitter } from 'node:events';
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
+import { runLabTests } from '../grader/run-tests.ts';
+import { fullMarks, type LabResult } from '../grader/results.ts';
+import { saveGrades } from '../grader/store.ts';
+import { labNumber } from './state.ts';
+import { CLEAR, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
+
+export type GradeFn = (lab: Lab, target: string) => Promise<LabResult>;
+
+/** The grader, guarded: a lab without graded tests yet is reported, not handed to vitest (which would run everything). */
+export const gradeLab: GradeFn = async (lab, target) => {
+  if (labTestPaths(lab).length === 0) {
+    return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
+  }
+  const [r] = await runLabTests([lab], { target });
+  return r!;
+};
+
+export interface WatchOptions {
+  /** The folder holding one folder per lab (labs/, or a copy). */
+  target: string;
+  /** The lab to start with. */
+  lab: Lab;
+  /** Labs in course order, to move on through (default: course.json's). */
+  course?: Lab[];
+  grade?: GradeFn;
+  /** Remember grades for the course map (only for the student's own labs/). */
+  save?: boolean;
+  /** Receives each screen; clears the terminal first when `clear` is set. */
+  print?: (text: string) => void;
+  clear?: boolean;
+  /** Bottom line of every screen. */
+  keys?: string;
+  /** Stat-poll period; the fallback when fs.watch is blind. */
+  pollMs?: number;
+  /** Quiet time after a change before grading (editors write in bursts). */
+  debounceMs?: number;
+  /** Set false to rely on polling alone. */
+  fsWatch?: boolean;
+}
+
+/** Names, sizes and mtimes of a lab folder's files: what "a file changed" compares. */
+export function snapshot(dir: string, depth = 2): string {
+  const parts: string[] = [];
+  const walk = (d: string, left: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      // Editor droppings (swap files, backups, vim's 4913 probe) are not the student's code.
+      if (name.startsWith('.') || name.endsWith('~') || name.endsWith('.swp') || name === '4913' || name === 'node_modules') continue;
+      const p = path.join(d, name);
+      try {
+        const s = statSync(p);
+        if (s.isDirectory()) {
+          if (left > 0) walk(p, left - 1);
+        } else parts.push(`${path.relative(dir, p)}:${s.size}:${s.mtimeMs}`);
+      } catch {
+        /* deleted while we looked */
+      }
+    }
+  };
+  walk(dir, depth);
+  return parts.join('\n');
+}
+
+/**
+ * Events: 'graded' (LabResult, Lab), 'advanced' (from Lab, to Lab),
+ * 'finished' (every lab at full marks), 'screen' (text).
+ */
+export class LabWatcher extends EventEmitter {
+  private index: number;
+  private readonly course: Lab[];
+  private fsw: FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private gradedSnapshot: string | undefined;
+  private grading: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private banner: string | undefined;
+  private last: LabResult | undefined;
+  /** True while fs.watch works; false means polling alone. */
+  fsWatchLive = false;
+
+  constructor(private readonly opts: WatchOptions) {
+    super();
+    this.course = opts.course ?? allLabs();
+    this.index = this.course.findIndex((l) => l.slug === opts.lab.slug);
+    if (this.index < 0) throw new Error(`lab ${opts.lab.slug} is not in the course`);
+  }
+
+  get lab(): Lab {
+    return this.course[this.index]!;
+  }
+
+  get dir(): string {
+    return path.join(this.opts.target, this.lab.slug);
+  }
+
+  get lastResult(): LabResult | undefined {
+    return this.last;
+  }
+
+  /** Start watching and grade at once. */
+  start(): this {
+    this.watchDir();
+    const pollMs = this.opts.pollMs ?? 1000;
+    this.poller = setInterval(() => this.check(), pollMs);
+    this.regrade();
+    return this;
+  }
+
+  /** Grade now, whatever changed (a key press, a start). */
+  regrade(): void {
+    this.gradedSnapshot = undefined;
+    this.schedule(0);
+  }
+
+  /** Stop watching; resolves once a grade in progress has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.fsw?.close();
+    clearInterval(this.poller);
+    clearTimeout(this.debounce);
+    await this.grading;
+  }
+
+  /** Resolves once no grade is running or due (for tests and scripts). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100 && (this.grading || this.debounce); i++) await (this.grading ?? new Promise((r) => setTimeout(r, 20)));
+  }
+
+  private watchDir(): void {
+    this.fsw?.close();
+    this.fsw = undefined;
+    this.fsWatchLive = false;
+    if (this.opts.fsWatch === false || !existsSync(this.dir)) return;
+    try {
+      this.fsw = watch(this.dir, { persistent: false }, () => this.check());
+      this.fsw.on('error', () => {
+        // Folder replaced, watch limit reached, unsupported file system: polling carries on.
+        this.fsw?.close();
+        this.fsw = undefined;
+        this.fsWatchLive = false;
+      });
+      this.fsWatchLive = true;
+    } catch {
+      this.fsWatchLive = false;
+    }
+  }
+
+  private check(): void {
+    if (this.stopped || this.gradedSnapshot === undefined) return;
+    if (!this.fsw && this.opts.fsWatch !== false && existsSync(this.dir)) this.watchDir(); // the folder came back
+    if (snapshot(this.dir) !== this.gradedSnapshot) this.schedule(this.opts.debounceMs ?? 200);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      if (this.grading) this.again = true;
+      else this.grading = this.gradeLoop().finally(() => (this.grading = undefined));
+    }, ms);
+  }
+
+  private async gradeLoop(): Promise<void> {
+    // Bounded: a change during a grade earns one more grade, and moving on is bounded by the course length.
+    for (let round = 0; round < 2 * this.course.length + 2 && !this.stopped; round++) {
+      this.again = false;
+      const lab = this.lab;
+      const snap = snapshot(this.dir);
+      this.gradedSnapshot = snap;
+      if (!existsSync(this.dir)) {
+        this.show(waitingScreen(lab, this.dir, `There is no folder ${this.dir}. Create it (or run npm run reset -- ${labNumber(lab.slug)}); watching for it.`, this.note()));
+        return;
+      }
+      const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target);
+      if (this.stopped) return;
+      this.last = r;
+      if (this.opts.save) saveGrades([r]);
+      this.show(watchScreen(lab, this.dir, r, this.note()));
+      this.banner = undefined;
+      this.emit('graded', r, lab);
+      if (fullMarks(r) && !this.again) {
+        if (!this.advance()) return;
+        continue; // grade the next lab at once
+      }
+      if (!this.again) return;
+    }
+  }
+
+  /** Move to the next lab; false when this was the last. */
+  private advance(): boolean {
+    const from = this.lab;
+    if (this.index + 1 >= this.course.length) {
+      this.show(`\n${'Every lab is at full marks. Well done.'}\n`);
+      this.emit('finished');
+      void this.stop();
+      return false;
+    }
+    this.index++;
+    this.banner = `Lab ${labNumber(from.slug)} — ${from.title}: full marks. Moving on to lab ${labNumber(this.lab.slug)} — ${this.lab.title}.`;
+    this.watchDir();
+    this.emit('advanced', from, this.lab);
+    return true;
+  }
+
+  private note(): ScreenNote {
+    return { banner: this.banner, keys: this.opts.keys };
+  }
+
+  private show(text: string): void {
+    this.emit('screen', text);
+    this.opts.print?.((this.opts.clear ? CLEAR : '') + text);
+  }
+}
