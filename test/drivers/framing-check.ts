@@ -1,0 +1,37 @@
+// Property-tests a lab's decoder module out of process, so the grader never
+// imports student code: a crash or an endless loop here costs one test run.
+// Prints one line of JSON: an array of verdicts (see property.ts).
+//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir solutions/03-fixed-length [--runs 100] [--seed N]
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import type { Verdict } from './property.ts';
+
+const { values } = parseArgs({
+  options: {
+    lab: { type: 'string' },
+    dir: { type: 'string' },
+    runs: { type: 'string', default: '100' },
+    seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
+  },
+});
+const labs: Record<string, () => Promise<{ FILE: string; checks(mod: never, o: { runs: number; seed: number }): Verdict[] }>> = {
+  '03-fixed-length': () => import('./checks/03-fixed-length.ts'),
+};
+
+const load = labs[values.lab ?? ''];
+if (!load || !values.dir) {
+  console.error(`usage: framing-check.ts --lab ${Object.keys(labs).join('|')} --dir LAB_FOLDER`);
+  process.exit(2);
+}
+const lab = await load();
+const file = path.resolve(values.dir, lab.FILE);
+let mod: never;
+try {
+  mod = (await import(pathToFileURL(file).href)) as never;
+} catch (err) {
+  console.log(JSON.stringify({ loadError: `could not load ${lab.FILE}: ${(err as Error).message}` }));
+  process.exit(0);
+}
+const verdicts = lab.checks(mod, { runs: Number(values.runs), seed: Number(values.seed) });
+console.log(JSON.stringify({ verdicts }));
