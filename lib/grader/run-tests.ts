@@ -25,6 +25,9 @@ interface JsonFile {
 
 /** Keep a failure's message, drop stack frames: a student needs the transcript, not our call stack. */
 export function cleanMessage(raw: string): string {
+  if (/Test timed out in (\d+)ms/.test(raw) || raw.trim() === 'STACK_TRACE_ERROR') {
+    return 'the test did not finish within its time limit. Something waited for a reply that never came: look for a missing write, a missing end(), or a loop that never returns.';
+  }
   return raw
     .split('\n')
     .filter((l) => !/^\s+at /.test(l))

@@ -50,7 +50,18 @@ export async function chaosWrite(
   const rand = prng(seed ^ 0x5eed);
   socket.setNoDelay(true);
   for (const piece of randomSplit(data, seed, opts.maxChunk ?? 7)) {
-    if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r));
+    if (socket.destroyed || socket.writableEnded) return; // the peer is gone: the reader reports why
+    if (!socket.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
     const pause = Math.floor(rand() * ((opts.maxDelayMs ?? 3) + 1));
     if (pause > 0) await sleep(pause);
   }

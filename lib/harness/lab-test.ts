@@ -88,6 +88,11 @@ export class LabContext {
     return this.seedUsed;
   }
 
+  /** Servers this test started, for failure reports. */
+  get startedServers(): readonly ServerProcess[] {
+    return this.servers;
+  }
+
   async cleanup(): Promise<void> {
     for (const close of this.closers.splice(0)) {
       try {
@@ -98,6 +103,25 @@ export class LabContext {
     }
     await Promise.all(this.servers.splice(0).map((s) => s.stop()));
   }
+}
+
+/**
+ * A failure that happened because the server crashed should say so: "got back
+ * 0 bytes" is true but useless when the real news is the server's error.
+ */
+async function withCrashNote(err: unknown, ctx: LabContext): Promise<unknown> {
+  if (!(err instanceof LabFailure) || /the server (exited|was killed)/.test(err.message)) return err;
+  for (const s of ctx.startedServers) {
+    await s.waitExit(150);
+    if (s.exit && !(s.exit.code === 0 && !s.exit.signal)) {
+      try {
+        s.assertAlive('the test ran');
+      } catch (crash) {
+        return new LabFailure(`${err.message}\n\nMeanwhile, ${(crash as Error).message}`);
+      }
+    }
+  }
+  return err;
 }
 
 /** Add the hint and replay seed to a failure, and drop harness stack frames from it. */
@@ -137,7 +161,7 @@ export function labTest(slug: string) {
       try {
         await fn(t);
       } catch (err) {
-        throw explain(err, lab, t, opts.hint);
+        throw explain(await withCrashNote(err, t), lab, t, opts.hint);
       } finally {
         await t.cleanup();
       }

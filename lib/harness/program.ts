@@ -110,6 +110,23 @@ export function livePidsInGroup(pgid: number): number[] {
   return found;
 }
 
+/** Live processes whose environment carries RUN_MARK=mark: what a run left behind. */
+export function processesMarked(mark: string): number[] {
+  const needle = `${RUN_MARK}=${mark}\0`;
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') found.push(Number(name));
+    } catch {
+      /* exited, or not ours to read */
+    }
+  }
+  return found;
+}
+
 export interface SpawnOptions {
   args?: string[];
   env?: Record<string, string>;
@@ -266,6 +283,7 @@ export interface RunResult extends Exit {
   stderr: string;
   timedOut: boolean;
   ms: number;
+  pid: number;
   /** What to show a student: the command, how it ended and its output. */
   describe(): string;
 }
@@ -303,6 +321,7 @@ export async function runProgram(
     stderr: err.text(),
     timedOut,
     ms: Date.now() - started,
+    pid: child.pid ?? -1,
     describe() {
       const how = timedOut ? `was still running after ${seconds(timeoutMs)} and was stopped` : describeExit(exit);
       const err = exit.code !== 0 && !timedOut ? crashSummary(result.stderr) : tail(result.stderr);

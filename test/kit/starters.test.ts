@@ -1,0 +1,54 @@
+// Every starter in labs/ must compile, start, and fail every graded test with a
+// clear message, quickly, leaving nothing running: rustlings' "dev check" idea.
+// (Compiling is checked by `tsc` in npm test; this grades the starters for real.)
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { labs } from '../../lib/course.ts';
+import { kitPath } from '../../lib/paths.ts';
+import { runLabTests } from '../../lib/grader/run-tests.ts';
+import { maxScore, score, type LabResult } from '../../lib/grader/results.ts';
+import { processesMarked, RUN_MARK } from '../../lib/harness/program.ts';
+
+const starters = labs().filter((l) => existsSync(kitPath('labs', l.slug)));
+const mark = `starters-${process.pid}-${Date.now()}`;
+let results: LabResult[] = [];
+let seconds = 0;
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  results = await runLabTests(starters, { target: kitPath('labs'), timeoutMs: 170_000, env: { [RUN_MARK]: mark } });
+  seconds = (Date.now() - t0) / 1000;
+}, 180_000);
+
+test('grading every starter leaves no process behind', async () => {
+  await new Promise((r) => setTimeout(r, 200));
+  expect(processesMarked(mark)).toEqual([]);
+});
+
+test('grading every starter takes under 30 s per lab on average', () => {
+  expect(seconds / Math.max(1, starters.length)).toBeLessThan(30);
+});
+
+describe.each(starters.map((l) => [l.slug]))('starter %s', (slug) => {
+  const result = () => results.find((r) => r.slug === slug)!;
+
+  test('is graded: its tests ran', () => {
+    expect(result().error).toBeUndefined();
+    expect(result().tests.length).toBeGreaterThan(0);
+    expect(maxScore(result())).toBeGreaterThan(0);
+  });
+
+  test('scores 0 points', () => {
+    const passed = result().tests.filter((t) => t.passed).map((t) => t.name);
+    expect(passed, 'tests the untouched starter passes (they test nothing the student wrote)').toEqual([]);
+    expect(score(result())).toBe(0);
+  });
+
+  test('fails every test with a message a student can act on', () => {
+    for (const t of result().tests) {
+      expect(t.message, t.name).toBeTruthy();
+      expect(t.message, t.name).not.toMatch(/Test timed out|the test was skipped|undefined|\[object Object\]/);
+      expect(t.message!.length, t.name).toBeGreaterThan(40);
+    }
+  });
+});
