@@ -8,7 +8,7 @@
 // opens through `t` is closed after it, pass or fail.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, test } from 'vitest';
+import { afterAll, test } from 'vitest';
 import { findLab, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
@@ -145,25 +145,36 @@ export interface GradedOptions {
   timeout?: number;
 }
 
-export function labTest(slug: string) {
+export interface LabTestOptions {
+  /**
+   * Run this file's tests at the same time. Right when every test starts its
+   * own server (they wait on the network far more than they use the CPU).
+   */
+  concurrent?: boolean;
+}
+
+export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
   const lab = findLab(slug);
   const dir = path.join(targetRoot(), slug);
-  let current: LabContext | undefined;
-  afterEach(async () => {
+  const live = new Set<LabContext>();
+  afterAll(async () => {
     // A test that ran past vitest's own timeout still gets its processes killed.
-    await current?.cleanup();
+    await Promise.all([...live].map((t) => t.cleanup()));
   });
+  const define = fileOpts.concurrent ? test.concurrent : test;
 
   function graded(name: string, points: number, fn: (t: LabContext) => Promise<void>, opts: GradedOptions = {}): void {
-    test(titleWithPoints(name, points), { timeout: opts.timeout ?? 30_000 }, async () => {
+    define(titleWithPoints(name, points), { timeout: opts.timeout ?? 30_000 }, async () => {
       if (!existsSync(dir)) throw new LabFailure(`there is no lab folder ${shownPath(dir)} to grade.`);
-      const t = (current = new LabContext(lab, dir));
+      const t = new LabContext(lab, dir);
+      live.add(t);
       try {
         await fn(t);
       } catch (err) {
         throw explain(await withCrashNote(err, t), lab, t, opts.hint);
       } finally {
         await t.cleanup();
+        live.delete(t);
       }
     });
   }
