@@ -1,0 +1,80 @@
+// Code blocks, highlighted when the page is rendered (never in the browser):
+// highlight.js core with only the grammars lessons use, and our own renderer
+// for C:/S: protocol transcripts, the notation RFCs and the grader use.
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import typescript from 'highlight.js/lib/languages/typescript';
+import { html, raw, type Html } from './html.ts';
+
+hljs.registerLanguage('typescript', typescript);
+hljs.registerLanguage('javascript', javascript);
+hljs.registerLanguage('c', c);
+hljs.registerLanguage('bash', bash);
+hljs.registerLanguage('json', json);
+hljs.registerAliases(['ts', 'mts', 'tsx'], { languageName: 'typescript' });
+hljs.registerAliases(['js', 'mjs'], { languageName: 'javascript' });
+hljs.registerAliases(['h'], { languageName: 'c' });
+hljs.registerAliases(['sh', 'shell', 'console'], { languageName: 'bash' });
+
+const LABELS: Record<string, string> = { typescript: 'TypeScript', javascript: 'JavaScript', c: 'C', bash: 'shell', json: 'JSON' };
+
+const TRANSCRIPT_LINE = /^(\s*)([CS]):(.*)$/;
+/** An annotation at the end of a transcript line: `S: .   <- expected the body`. */
+const NOTE = /(\s{2,}(?:<-|←|#).*)$/;
+
+/** A `text` block is a transcript when most of its lines are C:/S: lines. */
+export function isTranscript(code: string): boolean {
+  const lines = code.split('\n').filter((l) => l.trim() !== '');
+  const spoken = lines.filter((l) => TRANSCRIPT_LINE.test(l)).length;
+  return spoken > 0 && spoken * 2 >= lines.length;
+}
+
+/** Each C:/S: line as a span saying who spoke; other lines kept as they are. */
+export function transcriptLines(text: string): Html {
+  const out = text.split('\n').map((line) => {
+    const m = TRANSCRIPT_LINE.exec(line);
+    if (!m) return html`<span class="tl">${line}</span>`;
+    const [, pad, who, rest] = m as unknown as [string, string, 'C' | 'S', string];
+    const note = NOTE.exec(rest);
+    const said = note ? rest.slice(0, note.index) : rest;
+    const cls = who === 'C' ? 'tl tl-c' : 'tl tl-s';
+    const title = who === 'C' ? 'client' : 'server';
+    return html`<span class="${cls}">${pad}<abbr class="who" title="${title}">${who}:</abbr>${said}${note ? html`<span class="note">${note[1]}</span>` : ''}</span>`;
+  });
+  return raw(out.map(String).join('\n'));
+}
+
+export interface CodeBlock {
+  html: Html;
+  /** The grammar used, or 'transcript' / 'text'. */
+  kind: string;
+}
+
+export function renderCode(code: string, lang: string | undefined): CodeBlock {
+  const name = (lang ?? '').trim().split(/\s+/)[0]!.toLowerCase();
+  const grammar = name ? hljs.getLanguage(name) : undefined;
+  if (grammar) {
+    const id = canonical(name);
+    const body = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+    const label = LABELS[id] ?? name;
+    return {
+      kind: id,
+      html: html`<figure class="code" data-lang="${id}"><figcaption>${label}</figcaption><pre><code class="hljs language-${id}">${raw(body)}</code></pre></figure>`,
+    };
+  }
+  if ((name === '' || name === 'text' || name === 'txt' || name === 'pop3') && isTranscript(code)) {
+    return {
+      kind: 'transcript',
+      html: html`<figure class="code transcript" data-lang="transcript"><figcaption><span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(code)}</code></pre></figure>`,
+    };
+  }
+  return { kind: 'text', html: html`<figure class="code" data-lang="text"><pre><code>${code}</code></pre></figure>` };
+}
+
+function canonical(name: string): string {
+  for (const id of Object.keys(LABELS)) if (hljs.getLanguage(id) === hljs.getLanguage(name)) return id;
+  return name;
+}
