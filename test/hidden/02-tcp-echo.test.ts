@@ -7,12 +7,15 @@ import { labTest, LabFailure } from '../../lib/harness/index.ts';
 
 const { graded } = labTest('02-tcp-echo', { concurrent: true });
 
-graded('closes an empty connection: the client end()s at once, the server ends too', 1, async (t) => {
+graded('closes an empty connection (the client end()s at once), then serves the next client', 1, async (t) => {
   const server = await t.start();
   const c = await t.tcp(server);
   c.end();
   const rest = await c.readToEnd('the server to close after an empty, half-closed connection', 3000);
   if (rest.length) throw new LabFailure(`sent nothing and half-closed; expected the server to close with no data, got ${rest.length} bytes.`);
+  const next = await t.tcp(server);
+  next.send('after an empty one');
+  await next.expect('after an empty one', 'the echo for the client after an empty connection');
 }, { hint: 'half-close' });
 
 graded('serves 50 connections one after another', 1, async (t) => {
