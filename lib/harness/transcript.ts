@@ -18,7 +18,8 @@ const MAX_LINE = 160;
  */
 export function showLine(raw: Buffer | string): string {
   const s = typeof raw === 'string' ? raw : raw.toString('latin1');
-  const body = s.endsWith('\r\n') ? s.slice(0, -2) : s;
+  const ending = s.endsWith('\r\n') ? 'crlf' : s.endsWith('\n') ? 'lf' : 'none';
+  const body = s.slice(0, s.length - (ending === 'crlf' ? 2 : ending === 'lf' ? 1 : 0));
   let out = '';
   for (const ch of body) {
     const c = ch.charCodeAt(0);
@@ -28,10 +29,8 @@ export function showLine(raw: Buffer | string): string {
     else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else out += ch;
   }
-  if (!s.endsWith('\r\n')) {
-    if (s.endsWith('\n')) out += '   (ended by a bare LF, not CRLF)';
-    else out += '   (no line end yet)';
-  }
+  if (ending === 'lf') out += '   (ended by a bare LF, not CRLF)';
+  if (ending === 'none') out += '   (no line end yet)';
   return out.length > MAX_LINE ? `${out.slice(0, MAX_LINE)}… (${s.length} bytes)` : out;
 }
 
