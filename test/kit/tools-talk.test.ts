@@ -81,7 +81,7 @@ test.skipIf(!hasTmux)('typed lines go out with CRLF, replies show a bare LF and 
   const shown = screen();
   expect(shown).toMatch(/^C: USER bob$/m);
   expect(shown).toMatch(/^S: \+OK hello$/m); // CRLF: nothing to show
-  expect(shown).toMatch(/^S: bare line\\n {3}\(ended by a bare LF, not CRLF\)$/m);
+  expect(shown).toMatch(/^S: bare line {3}\(ended by a bare LF, not CRLF\)$/m);
 
   tmux('send-keys', '-t', 'talk', 'Up'); // history: the last line again
   tmux('send-keys', '-t', 'talk', 'Enter');
