@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Graded tests spawn processes; two workers keep a 2-core machine responsive.
     maxWorkers: 2,
+    // The default report, then one plain "N passed, N failed" line for CI.
+    reporters: ['default', './lib/summary-reporter.ts'],
   },
 });
