@@ -119,9 +119,11 @@ graded('client reports a server that is not running (ECONNREFUSED) without waiti
   await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
   const port = probe.address().port;
   await new Promise<void>((r) => probe.close(r));
-  const r = await t.run('client.ts', { args: ['--port', String(port), '--timeout', '4000', '--tries', '3', 'hello?'], timeoutMs: 15_000 });
-  const quick = !r.timedOut && r.ms < 3500; // before even the first 4 s timeout ran out
+  // A client that ignores the error waits out 3 × 8 s; one that handles it is done in well under 8 s,
+  // however slowly this machine starts the program.
+  const r = await t.run('client.ts', { args: ['--port', String(port), '--timeout', '8000', '--tries', '3', 'hello?'], timeoutMs: 30_000 });
+  const quick = !r.timedOut && r.ms < 7000;
   if (r.code === 0 || !quick || !/ECONNREFUSED|refused|not running|nothing is listening|no server/i.test(r.stderr + r.stdout)) {
-    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (well before its 4 s timeout), saying the connection was refused. It took ${r.ms} ms.\n${r.describe()}`);
+    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (well before its 8 s timeout), saying the connection was refused. It took ${r.ms} ms.\n${r.describe()}`);
   }
 }, { hint: 'client-refused' });
