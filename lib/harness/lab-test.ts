@@ -14,7 +14,7 @@ import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
 import { failureHint } from '../tools/hints.ts';
 import { LabFailure } from './failure.ts';
-import { runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
+import { RUN_MARK, runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
 import { Transcript } from './transcript.ts';
 import { UdpClient } from './udp-client.ts';
@@ -131,8 +131,10 @@ function explain(err: unknown, lab: Lab, ctx: LabContext, hintId?: string): Erro
   if (ctx.seedUsed !== undefined) {
     message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.slice(0, 2)}`;
   }
-  // Only a student's own labs/ marks a hint seen: not an instructor's batch, not the kit's own tests.
-  if (hintId) message += `\n\n${failureHint(lab, hintId, path.dirname(ctx.dir) === kitPath('labs'))}`;
+  // Only a student grading their own labs/ marks a hint seen: not an instructor's --target,
+  // not the kit's own tests (they mark their runs with RUN_MARK, as for stray processes).
+  const student = path.dirname(ctx.dir) === kitPath('labs') && !process.env[RUN_MARK];
+  if (hintId) message += `\n\n${failureHint(lab, hintId, student)}`;
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;
   return out;
