@@ -77,7 +77,9 @@ export class Connection {
     } catch (e) {
       // A bug in a handler must not take the whole server down: end this session only.
       this.opts.log(`session error: ${(e as Error).stack ?? e}`);
-      this.write('-ERR [SYS/TEMP] internal server error\r\n');
+      // An unfinished lab's "TODO: ..." is worth showing the client; other errors stay private.
+      const todo = /^TODO: /.test((e as Error).message ?? '') ? `: ${(e as Error).message}` : '';
+      this.write(`-ERR [SYS/TEMP] internal server error${todo}\r\n`);
       this.finish('internal error', true);
     } finally {
       this.running = false;

@@ -4,7 +4,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { LineReader, type Input } from './line-reader.ts';
 import type { Reply, Session } from './session.ts';
-import { TERMINATOR } from './stuffing.ts';
+
+/** The line that ends every multi-line reply (RFC 1939 §3). */
+const TERMINATOR = Buffer.from('.\r\n');
 
 /** Commands read ahead of the one running; past this the input is paused, so a flood costs no memory. */
 const MAX_QUEUED = 32;
@@ -83,7 +85,9 @@ export class Connection {
     } catch (e) {
       // A bug in a handler must not take the whole server down: end this session only.
       this.opts.log(`session error: ${(e as Error).stack ?? e}`);
-      this.write('-ERR [SYS/TEMP] internal server error\r\n');
+      // An unfinished lab's "TODO: ..." is worth showing the client; other errors stay private.
+      const todo = /^TODO: /.test((e as Error).message ?? '') ? `: ${(e as Error).message}` : '';
+      this.write(`-ERR [SYS/TEMP] internal server error${todo}\r\n`);
       this.finish('internal error', true);
     } finally {
       this.running = false;
@@ -106,7 +110,7 @@ export class Connection {
     return new Promise((resolve) => (this.wakeDrain = resolve));
   }
 
-  /** End the session (releasing its lock, removing nothing unless QUIT reached UPDATE) and close. */
+  /** End the session (releasing what it holds; nothing is removed unless QUIT reached UPDATE) and close. */
   finish(why: string, flush = false): void {
     if (this.closed) return;
     this.closed = true;

@@ -12,9 +12,6 @@ const DOT_BUF = Buffer.from('.');
 const LF_BUF = Buffer.from('\n');
 const CRLF_BUF = Buffer.from('\r\n');
 
-/** The line that ends every multi-line reply. */
-export const TERMINATOR = Buffer.from('.\r\n');
-
 /**
  * Turns a message, chunk by chunk, into the bytes that go on the wire: a bare
  * LF becomes CRLF, a line starting with "." gets another, and an unterminated
