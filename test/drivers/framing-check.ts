@@ -17,6 +17,7 @@ const { values } = parseArgs({
 });
 const labs: Record<string, () => Promise<{ FILE: string; checks(mod: never, o: { runs: number; seed: number }): Verdict[] }>> = {
   '03-fixed-length': () => import('./checks/03-fixed-length.ts'),
+  '04-delimiter': () => import('./checks/04-delimiter.ts'),
 };
 
 const load = labs[values.lab ?? ''];

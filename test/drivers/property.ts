@@ -40,11 +40,12 @@ export function attempt<T>(fn: () => T): { value: T } | { threw: string } {
   }
 }
 
-/** Bytes as a reader sees them: a JSON string when printable, hex otherwise. */
+/** Bytes as a reader sees them: a JSON string (control bytes escaped) when ASCII or valid UTF-8, hex otherwise. */
 export function show(bytes: Uint8Array): string {
   const b = Buffer.from(bytes);
-  const printable = b.every((c) => c >= 0x20 && c < 0x7f);
-  if (printable) return JSON.stringify(b.toString('latin1'));
+  if (b.every((c) => c < 0x80)) return JSON.stringify(b.toString('latin1'));
+  const text = b.toString('utf8');
+  if (Buffer.from(text, 'utf8').equals(b)) return `${JSON.stringify(text)} (UTF-8, ${b.length} bytes)`;
   const hex = [...b.subarray(0, 48)].map((c) => c.toString(16).padStart(2, '0')).join(' ');
   return `<${b.length} bytes: ${hex}${b.length > 48 ? ' …' : ''}>`;
 }

@@ -39,3 +39,13 @@ export async function stderrMatches(server: ServerProcess, re: RegExp, ms = 2000
   }
   return true;
 }
+
+/** Write `pieces` one by one with a pause between, so each leaves as its own segment: splits exactly where a test wants them. */
+export async function writePieces(socket: net.Socket, pieces: Buffer[], pauseMs = 15): Promise<void> {
+  socket.setNoDelay(true);
+  for (const p of pieces) {
+    if (socket.destroyed) return;
+    socket.write(p);
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
