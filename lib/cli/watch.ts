@@ -59,7 +59,7 @@ function quit(code = 0): void {
 }
 const stopKeys = onKeys(
   {
-    h: () => console.log('\n' + takeNextHint(watcher.lab)),
+    h: () => console.log('\n' + takeNextHint(watcher.lab, 'pressing h again')),
     g: () => watcher.regrade(),
     enter: () => watcher.regrade(),
     q: () => quit(),

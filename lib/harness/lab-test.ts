@@ -12,7 +12,7 @@ import { afterAll, test } from 'vitest';
 import { findLab, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
-import { failureHint } from '../tools/hints.ts';
+import { callerMarksHints, failureHint } from '../tools/hints.ts';
 import { LabFailure } from './failure.ts';
 import { RUN_MARK, runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
@@ -132,8 +132,9 @@ function explain(err: unknown, lab: Lab, ctx: LabContext, hintId?: string): Erro
     message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.slice(0, 2)}`;
   }
   // Only a student grading their own labs/ marks a hint seen: not an instructor's --target,
-  // not the kit's own tests (they mark their runs with RUN_MARK, as for stray processes).
-  const student = path.dirname(ctx.dir) === kitPath('labs') && !process.env[RUN_MARK];
+  // not the kit's own tests (they mark their runs with RUN_MARK, as for stray processes),
+  // not watch mode (it shows one failure, and marks that failure's hint itself).
+  const student = path.dirname(ctx.dir) === kitPath('labs') && !process.env[RUN_MARK] && !callerMarksHints();
   if (hintId) message += `\n\n${failureHint(lab, hintId, student)}`;
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;

@@ -66,9 +66,10 @@ export function nextUnseen(lab: Lab): NumberedHint | undefined {
 }
 
 /** Show the next hint and remember it. Returns what to print. */
-export function takeNextHint(lab: Lab): string {
+export function takeNextHint(lab: Lab, howMore?: string): string {
   const next = nextUnseen(lab);
   const nn = labNumber(lab.slug);
+  howMore ??= `npm run hint -- ${nn}`;
   if (!next) {
     if (lab.hints.length === 0) return `Lab ${nn} — ${lab.title} has no hints.`;
     return `You have seen all ${lab.hints.length} hints for lab ${nn} — ${lab.title}.\n` +
@@ -77,7 +78,7 @@ export function takeNextHint(lab: Lab): string {
   markSeen(lab, next.hint.id);
   const more = nextUnseen(lab);
   return `${formatHint(next, lab)}\n\n` +
-    (more ? `Stuck still? npm run hint -- ${nn} shows hint ${more.n} of ${more.of}.` : `That was the last hint for lab ${nn}.`);
+    (more ? `Stuck still? ${howMore} shows hint ${more.n} of ${more.of}.` : `That was the last hint for lab ${nn}.`);
 }
 
 export function formatHint(h: NumberedHint, lab: Lab): string {
@@ -90,6 +91,20 @@ export function seenList(lab: Lab): string {
   const shown = lab.hints.map((h, i) => ({ h, n: i + 1 })).filter(({ h }) => seen.has(h.id));
   if (shown.length === 0) return `No hints seen yet for lab ${labNumber(lab.slug)}. npm run hint -- ${labNumber(lab.slug)} shows the first.`;
   return shown.map(({ h, n }) => formatHint({ hint: h, n, of: lab.hints.length }, lab)).join('\n\n');
+}
+
+/**
+ * Set in a grading run's environment by a tool that shows only some failures
+ * (watch mode shows the first): explain() then marks nothing, and the tool
+ * marks the hints it displayed, so "seen" means seen.
+ */
+export const CALLER_MARKS_HINTS = { SOCKET_KIT_HINTS_SEEN: 'caller' } as const;
+export const callerMarksHints = () => process.env.SOCKET_KIT_HINTS_SEEN === 'caller';
+
+/** The hint a failure message shows ("Hint 2 of 5: ..."), if any. */
+export function hintIn(lab: Lab, message: string | undefined): Hint | undefined {
+  const m = /^Hint (\d+) of \d+: /m.exec(message ?? '');
+  return m ? lab.hints[Number(m[1]) - 1] : undefined;
 }
 
 /**

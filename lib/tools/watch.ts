@@ -13,6 +13,7 @@ import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
+import { CALLER_MARKS_HINTS, hintIn, markSeen } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
 
@@ -23,7 +24,7 @@ export const gradeLab: GradeFn = async (lab, target) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target });
+  const [r] = await runLabTests([lab], { target, env: { ...CALLER_MARKS_HINTS } });
   return r!;
 };
 
@@ -35,7 +36,7 @@ export interface WatchOptions {
   /** Labs in course order, to move on through (default: course.json's). */
   course?: Lab[];
   grade?: GradeFn;
-  /** Remember grades for the course map (only for the student's own labs/). */
+  /** Remember grades for the course map and the hints shown (only for the student's own labs/). */
   save?: boolean;
   /** Receives each screen; clears the terminal first when `clear` is set. */
   print?: (text: string) => void;
@@ -194,8 +195,12 @@ export class LabWatcher extends EventEmitter {
       const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target);
       if (this.stopped) return;
       this.last = r;
-      if (this.opts.save) saveGrades([r]);
       this.show(watchScreen(lab, this.dir, r, this.note()));
+      if (this.opts.save) {
+        saveGrades([r]);
+        const shown = hintIn(lab, r.tests.find((t) => !t.passed)?.message); // only the first failure is on screen
+        if (shown) markSeen(lab, shown.id);
+      }
       this.banner = undefined;
       this.emit('graded', r, lab);
       if (fullMarks(r) && !this.again) {

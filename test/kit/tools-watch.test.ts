@@ -9,6 +9,8 @@ import { findLab, type Lab } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { maxScore, score, type LabResult } from '../../lib/grader/results.ts';
 import { LabWatcher, type GradeFn } from '../../lib/tools/watch.ts';
+import { seenHints } from '../../lib/tools/hints.ts';
+import { loadGrades } from '../../lib/grader/store.ts';
 
 let tmp: string;
 let watcher: LabWatcher | undefined;
@@ -40,7 +42,8 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
   const target = path.join(tmp, 'labs');
   cpSync(kitPath('labs', '01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
   const screens: string[] = [];
-  watcher = new LabWatcher({ target, lab: findLab('01-udp-echo'), fsWatch: false, pollMs: 100, debounceMs: 50, print: (s) => screens.push(s) });
+  const lab = findLab('01-udp-echo');
+  watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, print: (s) => screens.push(s) });
   watcher.start();
 
   const [starter] = await nextGrade(watcher, 25_000);
@@ -49,6 +52,9 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
   expect(screens.at(-1)).toMatch(/Watching lab 01 — UDP echo/);
   expect(screens.at(-1)).toMatch(/First failing test: echoes a datagram byte for byte/);
   expect(screens.at(-1)).toMatch(/Hint 1 of 5: /);
+  // Remembered: the grade for the course map, and as seen only the hint that was on screen.
+  expect(score(loadGrades()['01-udp-echo']!)).toBe(0);
+  expect([...seenHints(lab)]).toEqual(['echo-sender']);
 
   // The student finishes the server: the grade goes up, the client's tests still fail.
   cpSync(kitPath('solutions', '01-udp-echo', 'server.ts'), path.join(target, '01-udp-echo', 'server.ts'));
