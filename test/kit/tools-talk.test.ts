@@ -109,3 +109,29 @@ test.skipIf(!hasTmux)('says plainly when nothing listens on the port', async () 
   await until('talk to give up', () => screen().includes('talk exited 1'));
   expect(screen()).toContain(`nothing listens on 127.0.0.1:${port} (connection refused)`);
 }, 20_000);
+
+test.skipIf(!hasTmux)('--udp sends each typed line as one datagram and shows each reply datagram', async () => {
+  const { default: dgram } = await import('node:dgram');
+  const udp = dgram.createSocket('udp4');
+  const got: Buffer[] = [];
+  udp.on('message', (msg, from) => {
+    got.push(msg);
+    udp.send(Buffer.concat([Buffer.from('echo:'), msg]), from.port, from.address);
+  });
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  try {
+    const cmd = `${process.execPath} --import ${TSX_LOADER} ${path.join(KIT_ROOT, 'lib/cli/talk.ts')} 127.0.0.1:${udp.address().port} --udp; echo "talk exited $?"; sleep 60`;
+    execFileSync('tmux', ['-S', sock, 'new-session', '-d', '-s', 'talk', '-x', '160', '-y', '20', cmd], {
+      env: { ...process.env, SOCKET_KIT_STATE: path.join(tmp, 'state'), NO_COLOR: '1' },
+    });
+    await until('talk to be ready', () => screen().includes('talking UDP to 127.0.0.1'));
+    tmux('send-keys', '-t', 'talk', '-l', 'ping one');
+    tmux('send-keys', '-t', 'talk', 'Enter');
+    await until('the reply datagram', () => screen().includes('S: "echo:ping one"'));
+    tmux('send-keys', '-t', 'talk', 'C-d');
+    await until('talk to exit', () => screen().includes('talk exited 0'));
+    expect(got.map((b) => b.toString('latin1'))).toEqual(['ping one']); // no line end on a datagram
+  } finally {
+    udp.close();
+  }
+}, 20_000);
