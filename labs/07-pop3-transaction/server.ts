@@ -1,4 +1,5 @@
 // Lab 07 — a POP3 server: AUTHORIZATION, TRANSACTION and UPDATE (RFC 1939).
+// Your work: the TODOs in session.ts, maildrop.ts and stuffing.ts. Grade: npm run grade -- 07
 // Run:  npx tsx server.ts --host 127.0.0.1 --port 1110 --mail-root DIR
 //       npx tsx server.ts --stdio --mail-root DIR      (one session on stdin/stdout, inetd style)
 // DIR/passwd holds `user:password` lines; DIR/<user>/{cur,new,tmp} is each user's Maildir.
