@@ -21,9 +21,13 @@ async function message(): Promise<Buffer> {
 
 // socket() + connect(); allowHalfOpen: after our end() we still read the echo.
 const socket = net.connect({ host: values.host, port: Number(values.port), allowHalfOpen: true });
+
 socket.on('connect', () => {
-  // TODO: send message() and half-close with socket.end(data).
-  // TODO: write every 'data' chunk to process.stdout, until the server's 'end'.
-  // TODO: on 'error', print a line to stderr (say ECONNREFUSED plainly) and set process.exitCode = 1.
+  // TODO 1: send message() and half-close: message().then((data) => socket.end(data)).
   throw new Error(`TODO: the client in labs/02-tcp-echo/client.ts is not written yet (connected to ${socket.remoteAddress}:${socket.remotePort})`);
 });
+
+// TODO 2: write every 'data' chunk to process.stdout, until the server's 'end'.
+
+// TODO 3: on 'error', print one line to stderr (say ECONNREFUSED plainly) and set process.exitCode = 1.
+//         Register it here, not inside 'connect': a refused connection never connects.

@@ -173,4 +173,4 @@ graded('client reports a refused connection in one clear line (no stack trace)',
   if (r.code === 0 || r.timedOut || !/ECONNREFUSED|refused|not running|nothing is listening/i.test(r.stderr) || stack) {
     throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero with a one-line message saying the connection was refused${stack ? ' — not a crash with a stack trace' : ''}.\n${r.describe()}`);
   }
-}, { hint: 'client-read-all' });
+}, { hint: 'client-refused' });
