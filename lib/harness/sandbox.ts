@@ -6,20 +6,21 @@
 // environment program.ts builds): it is their code on their machine. The
 // instructor's grader sets SOCKET_KIT_SANDBOX=1, and then every program runs:
 //
-//   sh supervisor (root, the process group leader the harness signals and kills)
-//    └ unshare --pid --mount --fork --kill-child   a PID namespace: when the program
-//       └ sh init (root, inside the namespaces)      exits or is killed, the kernel kills
-//          joins the memory cgroup, mounts an        everything it started, detached or not
-//          empty tmpfs over the solutions, the
-//          hidden tests and SOCKET_KIT_SANDBOX_HIDE
-//          └ prlimit --nproc N                       a process budget...
-//             └ setpriv --reuid U                    ...enforced because U is not root; U owns
-//                └ node --max-old-space-size ...     nothing of the kit and can signal no one else
+//   sh supervisor   root; the process-group leader the harness signals and kills;
+//   │               forwards signals, ends the way the program ended, removes the cgroups
+//   └ unshare --pid --mount --fork --kill-child
+//     └ sh init     pid 1 of a new PID namespace, still root: joins a memory cgroup and
+//       │           a pids cgroup of its own, covers the solutions, the hidden tests and
+//       │           SOCKET_KIT_SANDBOX_HIDE with an empty tmpfs. When it ends, the kernel
+//       │           kills everything left in the namespace, detached or not.
+//       └ setpriv --reuid U   a uid that owns nothing of the kit and can signal no one else
+//         └ node --max-old-space-size=… --import tsx FILE ARGS
 //
-// Each layer is used only where this machine allows it (probed once, see
-// sandboxReport()); a missing layer is reported, never silently faked.
+// Each layer is used only where this machine allows it (probed once); where a
+// layer is missing, sandboxReport() says so: nothing is silently faked. Without
+// a pids cgroup, `prlimit --nproc` on the uid bounds the processes instead.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kitPath } from '../paths.ts';
 
@@ -29,32 +30,35 @@ export interface Launch {
   env: Record<string, string>;
 }
 
-/** Limits of a confined program. Generous for a lab program, small for a hostile one. */
+/** Limits of a confined program: generous for a lab program, small for a hostile one. */
 export const LIMITS = {
-  /** V8 heap: a JavaScript memory hog dies with "heap out of memory". */
+  /** V8 heap: a JavaScript memory hog aborts with "heap out of memory". */
   heapMb: 256,
-  /** Whole process tree, Buffers included (memory cgroup): killed by SIGKILL beyond it. */
+  /** The whole process tree, Buffers included (memory cgroup): SIGKILL beyond it. */
   memoryMb: 768,
-  /** Tasks (processes and threads) for uid U. Node with tsx uses about 18. */
+  /** Tasks (processes and threads). Node with tsx and its esbuild uses about 18. */
   processes: 96,
 };
 
-/** Uids the grader lends to student programs: none of them owns a file of the kit. */
+/** Uids lent to student programs: none of them owns a file of the kit. */
 export const UID_BASE = 420_000;
 export const UID_COUNT = 4096;
 
-const MEMORY_CGROUP = '/sys/fs/cgroup/memory';
+const CGROUP_ROOT = '/sys/fs/cgroup';
 const CGROUP_PREFIX = 'socket-kit-';
 
 export const sandboxEnabled = () => process.env.SOCKET_KIT_SANDBOX === '1';
 
 interface Abilities {
-  /** Root, with setpriv and prlimit: can run the program as an unprivileged uid with a process budget. */
+  /** Root, with setpriv: the program can run as an unprivileged uid. */
   uid: boolean;
+  /** prlimit works (the fallback process bound, enforced for a non-root uid). */
+  prlimit: boolean;
   /** unshare --pid --mount works: no process outlives the program, hidden paths are covered. */
   namespaces: boolean;
-  /** A writable cgroup v1 memory controller. */
-  memoryCgroup: boolean;
+  /** Writable cgroup v1 controllers. */
+  memory: boolean;
+  pids: boolean;
 }
 
 let abilities: Abilities | undefined;
@@ -67,22 +71,24 @@ function works(cmd: string, args: string[]): boolean {
   }
 }
 
+function writableController(name: string, file: string): boolean {
+  try {
+    accessSync(path.join(CGROUP_ROOT, name), constants.W_OK);
+    return existsSync(path.join(CGROUP_ROOT, name, file));
+  } catch {
+    return false;
+  }
+}
+
 function probe(): Abilities {
   if (abilities) return abilities;
   const root = process.getuid?.() === 0;
-  let memoryCgroup = false;
-  if (root) {
-    try {
-      accessSync(MEMORY_CGROUP, constants.W_OK);
-      memoryCgroup = existsSync(path.join(MEMORY_CGROUP, 'memory.limit_in_bytes'));
-    } catch {
-      /* not writable: no memory cgroup */
-    }
-  }
   abilities = {
-    uid: root && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']) && works('prlimit', ['--nproc=64', 'true']),
+    uid: root && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']),
+    prlimit: works('prlimit', ['--nproc=64', 'true']),
     namespaces: root && works('unshare', ['--pid', '--mount', '--fork', '--kill-child', 'true']),
-    memoryCgroup,
+    memory: root && writableController('memory', 'memory.limit_in_bytes'),
+    pids: root && writableController('pids', 'cgroup.procs'),
   };
   return abilities;
 }
@@ -91,15 +97,22 @@ function probe(): Abilities {
 export function sandboxReport(): string[] {
   const a = probe();
   const on = (b: boolean) => (b ? 'yes' : 'NO ');
+  const procs = a.pids ? 'pids cgroup' : a.uid && a.prlimit ? 'prlimit --nproc on the uid' : '';
   return [
-    `wall time per test, output capped (harness): yes`,
-    `scrubbed environment: yes`,
-    `heap limit ${LIMITS.heapMb} MB (--max-old-space-size): yes`,
-    `${on(a.memoryCgroup)} memory limit ${LIMITS.memoryMb} MB for the process tree (cgroup)`,
-    `${on(a.uid)} unprivileged uid per program, at most ${LIMITS.processes} processes`,
-    `${on(a.namespaces)} PID namespace (nothing outlives the program) and hidden solutions/tests (mount namespace)`,
+    `yes wall time per test, output capped, process group killed (harness)`,
+    `yes scrubbed environment; JavaScript heap ${LIMITS.heapMb} MB`,
+    `${on(a.memory)} memory ${LIMITS.memoryMb} MB for the whole process tree (memory cgroup)`,
+    `${on(!!procs)} at most ${LIMITS.processes} processes and threads${procs ? ` (${procs})` : ''}`,
+    `${on(a.uid)} an unprivileged uid per program (cannot read root-only files or signal the grader)`,
+    `${on(a.namespaces)} PID namespace (nothing outlives the program); solutions and hidden tests covered (mount namespace)`,
   ];
 }
+
+/** Every layer this kit knows is available here. */
+export const sandboxComplete = () => {
+  const a = probe();
+  return a.uid && a.namespaces && a.memory && a.pids;
+};
 
 /** Paths a student program must not read: the solutions, the hidden tests, and what the grader names. */
 export function hiddenPaths(): string[] {
@@ -109,28 +122,47 @@ export function hiddenPaths(): string[] {
 
 let launches = 0;
 
-/** A uid for launch n: spread by pid so two vitest workers rarely share one (sharing only shares the budget). */
+/** A uid for launch n, spread by pid so two vitest workers rarely share one (sharing costs nothing with a pids cgroup). */
 const lendUid = (n: number) => UID_BASE + ((process.pid * 131 + n) % UID_COUNT);
 
-/** Remove memory cgroups whose programs are gone (a supervisor killed by SIGKILL cannot remove its own). */
+/** Remove our cgroups whose programs are gone (a supervisor killed by SIGKILL cannot remove its own). */
 export function sweepCgroups(): void {
-  try {
-    for (const name of readdirSync(MEMORY_CGROUP)) {
-      if (!name.startsWith(CGROUP_PREFIX)) continue;
-      try {
-        rmdirSync(path.join(MEMORY_CGROUP, name)); // fails while a process is still inside: fine
-      } catch {
-        /* busy or gone */
+  for (const controller of ['memory', 'pids']) {
+    try {
+      for (const name of readdirSync(path.join(CGROUP_ROOT, controller))) {
+        if (!name.startsWith(CGROUP_PREFIX)) continue;
+        try {
+          rmdirSync(path.join(CGROUP_ROOT, controller, name)); // fails while a process is inside: fine
+        } catch {
+          /* busy or gone */
+        }
       }
+    } catch {
+      /* no such controller */
     }
-  } catch {
-    /* no cgroup fs */
   }
+}
+
+function makeCgroup(controller: 'memory' | 'pids', name: string): string {
+  const dir = path.join(CGROUP_ROOT, controller, name);
+  mkdirSync(dir, { recursive: true });
+  if (controller === 'pids') {
+    writeFileSync(path.join(dir, 'pids.max'), String(LIMITS.processes));
+  } else {
+    const bytes = String(LIMITS.memoryMb * 1024 * 1024);
+    writeFileSync(path.join(dir, 'memory.limit_in_bytes'), bytes);
+    try {
+      writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), bytes); // no swap past the limit either
+    } catch {
+      /* no swap accounting */
+    }
+  }
+  return dir;
 }
 
 // Both scripts below run a command as their child, forward the harness's
 // signals to it, wait for it and end the way it ended: the same exit code, or
-// 128+N for a death by signal N, which the outer one turns back into signal N.
+// 128+N for a death by signal N, which the supervisor turns back into signal N.
 // `exec 3<&0` keeps stdin (a background job's would be /dev/null); the shell's
 // own stderr goes to /dev/null (no "Killed" notices), the program's to fd 4.
 const RUN_CHILD = `
@@ -147,11 +179,11 @@ while :; do
 done
 `;
 
-// The supervisor, outside: the process the harness started and signals.
-// $1 = 1 when the program sits in a PID namespace (then its init is the
-// unshare's child, and that init is who gets the signal), $2 = cgroup or '-'.
+// The supervisor. $1 = 1 when the program sits in a PID namespace (then the
+// signal goes to the namespace's init, the unshare's child), $2 = memory
+// cgroup, $3 = pids cgroup ('-' for none).
 const SUPERVISOR = `
-ns=$1; cg=$2; shift 2
+ns=$1; mem=$2; pids=$3; shift 3
 fwd() {
   if [ "$ns" = 1 ]; then
     for p in $(cat /proc/$child/task/*/children 2>/dev/null); do kill -$1 $p 2>/dev/null; done
@@ -162,15 +194,16 @@ fwd() {
 ${RUN_CHILD}
 if [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
   sig=$((rc - 128))
-  if [ "$cg" != - ] && grep -q '^oom_kill [1-9]' "$cg/memory.oom_control" 2>/dev/null; then
+  if [ "$mem" != - ] && grep -q '^oom_kill [1-9]' "$mem/memory.oom_control" 2>/dev/null; then
     echo "socket-kit sandbox: the program was stopped because it used more than ${LIMITS.memoryMb} MB of memory." >&4
   elif [ $sig = 6 ]; then
     echo "socket-kit sandbox: the program aborted; the sandbox allows a JavaScript heap of ${LIMITS.heapMb} MB (does something grow without bound?)." >&4
   fi
 fi
-if [ "$cg" != - ]; then
+for cg in "$mem" "$pids"; do
+  [ "$cg" = - ] && continue
   for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
-fi
+done
 if [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
   trap - TERM INT HUP
   kill -$sig $$
@@ -178,15 +211,17 @@ fi
 exit $rc
 `;
 
-// The init, pid 1 inside the namespaces and still root: joins the cgroup,
-// covers the hidden paths with an empty, unreadable tmpfs (failing closed),
-// then runs the program as its child, so the program keeps ordinary signal
-// semantics (pid 1 ignores signals it has no handler for). When the init
-// exits, the kernel kills whatever the program left in the namespace.
-// $1 = cgroup or '-', then hidden paths, then '--', then the command.
+// The init: pid 1 inside the namespaces, still root. Joins the cgroups, covers
+// the hidden paths (failing closed), then runs the program as its child, so the
+// program keeps ordinary signal semantics (a pid 1 ignores the signals it has
+// no handler for). $1 = memory cgroup, $2 = pids cgroup, then hidden paths,
+// '--', and the command.
 const INIT = `
-cg=$1; shift
-if [ "$cg" != - ]; then echo 0 > "$cg/cgroup.procs" || { echo "socket-kit sandbox: cannot join $cg" >&2; exit 125; }; fi
+for cg in "$1" "$2"; do
+  [ "$cg" = - ] && continue
+  echo 0 > "$cg/cgroup.procs" || { echo "socket-kit sandbox: cannot join $cg" >&2; exit 125; }
+done
+shift 2
 while [ "$1" != -- ]; do
   mount -t tmpfs -o size=4k,mode=000 socket-kit-hidden "$1" || { echo "socket-kit sandbox: cannot hide $1" >&2; exit 125; }
   shift
@@ -197,49 +232,32 @@ ${RUN_CHILD}
 exit $rc
 `;
 
-function memoryCgroup(n: number): string {
-  const dir = path.join(MEMORY_CGROUP, `${CGROUP_PREFIX}${process.pid}-${n}`);
-  mkdirSync(dir, { recursive: true });
-  const bytes = String(LIMITS.memoryMb * 1024 * 1024);
-  // A write through fs would be fine too; spawnSync keeps this module free of async setup.
-  spawnSync('sh', ['-c', `echo ${bytes} > "${dir}/memory.limit_in_bytes"; echo ${bytes} > "${dir}/memory.memsw.limit_in_bytes" 2>/dev/null; true`], { stdio: 'ignore' });
-  return dir;
-}
-
 export function confine(launch: Launch): Launch {
   if (!sandboxEnabled()) return launch;
   const a = probe();
-  const [first, ...rest] = launch.args;
-  // Node flags go before the loader and the file.
-  const node = [launch.command, `--max-old-space-size=${LIMITS.heapMb}`, first!, ...rest].filter((x) => x !== undefined);
-  const env: Record<string, string> = {
-    ...launch.env,
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: '/tmp',
-    TMPDIR: '/tmp',
-  };
-  if (!a.uid && !a.namespaces) return { command: node[0]!, args: node.slice(1), env };
+  // Node's own flags go before the loader and the file.
+  const node = [launch.command, `--max-old-space-size=${LIMITS.heapMb}`, ...launch.args];
+  const env: Record<string, string> = { ...launch.env, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp' };
+  if (!a.uid && !a.namespaces && !a.memory && !a.pids) return { command: node[0]!, args: node.slice(1), env };
 
   const n = launches++;
   if (n % 64 === 0) sweepCgroups();
-  const cg = a.memoryCgroup ? memoryCgroup(n) : '-';
+  const name = `${CGROUP_PREFIX}${process.pid}-${n}`;
+  const mem = a.memory ? makeCgroup('memory', name) : '-';
+  const pids = a.pids ? makeCgroup('pids', name) : '-';
   let inner = node;
   if (a.uid) {
     const uid = lendUid(n);
-    inner = [
-      'prlimit', `--nproc=${LIMITS.processes}`, '--',
-      'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--',
-      ...inner,
-    ];
+    const drop = ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+    const nproc = !a.pids && a.prlimit ? ['prlimit', `--nproc=${LIMITS.processes}`, '--'] : [];
+    inner = [...nproc, ...drop, ...inner];
   }
-  if (a.namespaces) {
-    inner = ['unshare', '--pid', '--mount', '--fork', '--kill-child', '--', '/bin/sh', '-c', INIT, 'socket-kit-init', cg, ...hiddenPaths(), '--', ...inner];
-  } else if (cg !== '-') {
-    inner = ['/bin/sh', '-c', INIT, 'socket-kit-init', cg, '--', ...inner];
-  }
+  const init = ['/bin/sh', '-c', INIT, 'socket-kit-init', mem, pids];
+  if (a.namespaces) inner = ['unshare', '--pid', '--mount', '--fork', '--kill-child', '--', ...init, ...hiddenPaths(), '--', ...inner];
+  else inner = [...init, '--', ...inner];
   return {
     command: '/bin/sh',
-    args: ['-c', SUPERVISOR, 'socket-kit-sandbox', a.namespaces ? '1' : '0', cg, ...inner],
+    args: ['-c', SUPERVISOR, 'socket-kit-sandbox', a.namespaces ? '1' : '0', mem, pids, ...inner],
     env,
   };
 }

@@ -1,0 +1,116 @@
+// Grades a whole class: every student on every chosen lab, `jobs` students at a
+// time, each in a sandboxed child grader (lib/harness/sandbox.ts) on a private
+// copy of their work. Each grade reaches the gradebook and its feedback file
+// the moment it is known; a student whose run breaks gets zeros and a reason,
+// and the run goes on.
+import os from 'node:os';
+import path from 'node:path';
+import type { Lab } from '../course.ts';
+import { KIT_ROOT } from '../paths.ts';
+import { runLabTests } from '../grader/run-tests.ts';
+import { maxScore, score, type LabResult } from '../grader/results.ts';
+import { Gradebook, type StudentGrade } from './gradebook.ts';
+import { writeFeedback } from './feedback.ts';
+import { hiddenTestPaths, listHiddenTests, type ListedTest } from './hidden.ts';
+import { findSubmissions, Staging, type Submission } from './submissions.ts';
+
+export interface ClassOptions {
+  submissions: string;
+  labs: Lab[];
+  outDir: string;
+  /** Students graded at once; default: the number of cores. */
+  jobs?: number;
+  /** Grade the hidden tests too (default true). */
+  hidden?: boolean;
+  /** Limit for one student's whole run; default 2 min + 2 min per lab. */
+  studentTimeoutMs?: number;
+  onBegin?: (student: string) => void;
+  onGraded?: (g: StudentGrade) => void;
+}
+
+export interface ClassRun {
+  grades: StudentGrade[];
+  gradebook: string;
+  hidden: ListedTest[];
+  ms: number;
+}
+
+export const defaultJobs = () => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+/** Is `a` the same as, or an ancestor of, `b`? */
+const contains = (a: string, b: string) => {
+  const rel = path.relative(a, b);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
+  const started = Date.now();
+  const subs = findSubmissions(opts.submissions);
+  const hidden = opts.hidden === false ? [] : await listHiddenTests(opts.labs);
+  const book = new Gradebook(opts.outDir, opts.labs);
+  const staging = new Staging();
+  // Hidden from every student program: the class's folder and the instructor's output
+  // (other students' work and feedback), unless hiding one would hide the kit itself.
+  const hide = [opts.submissions, opts.outDir]
+    .map((p) => path.resolve(p))
+    .filter((p) => !contains(p, KIT_ROOT) && !contains(p, staging.root));
+  const env = {
+    SOCKET_KIT_SANDBOX: '1',
+    SOCKET_KIT_SANDBOX_HIDE: hide.join(path.delimiter),
+    // Parallelism comes from grading several students at once; each student's
+    // labs run one file at a time, so `--jobs 1` really is one at a time.
+    VITEST_MAX_WORKERS: '1',
+  };
+  const timeoutMs = opts.studentTimeoutMs ?? 120_000 + 120_000 * opts.labs.length;
+  const grades: StudentGrade[] = [];
+  const queue = [...subs];
+
+  async function gradeOne(sub: Submission): Promise<StudentGrade> {
+    const dir = staging.stage(sub, opts.labs);
+    try {
+      const run = (labs: Lab[]) =>
+        runLabTests(labs, { target: dir, timeoutMs, env, extraTests: opts.hidden === false ? undefined : hiddenTestPaths });
+      let results = await run(opts.labs);
+      // A run stopped as a whole (a hang past every per-test limit) would zero every lab:
+      // grade lab by lab instead, so only the lab that hangs costs points.
+      if (opts.labs.length > 1 && results.every((r) => r.tests.length === 0 && r.error)) {
+        results = [];
+        for (const lab of opts.labs) results.push(...(await run([lab])));
+      }
+      return { student: sub.student, results: results.map((r) => ({ ...r, target: sub.dir })) };
+    } catch (e) {
+      return { student: sub.student, results: [], error: (e as Error).message };
+    } finally {
+      staging.remove(dir);
+    }
+  }
+
+  async function worker(): Promise<void> {
+    for (let sub = queue.shift(); sub; sub = queue.shift()) {
+      opts.onBegin?.(sub.student);
+      const g = await gradeOne(sub);
+      book.add(g);
+      writeFeedback(opts.outDir, g, hidden);
+      grades.push(g);
+      opts.onGraded?.(g);
+    }
+  }
+
+  try {
+    const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), subs.length));
+    await Promise.all(Array.from({ length: jobs }, worker));
+  } finally {
+    book.finish();
+    staging.close();
+  }
+  grades.sort((a, b) => a.student.localeCompare(b.student));
+  return { grades, gradebook: book.file, hidden, ms: Date.now() - started };
+}
+
+/** "24/26 (01 13/13, 02 11/13)" for the progress log. */
+export function summarize(results: LabResult[]): string {
+  const s = results.reduce((a, r) => a + score(r), 0);
+  const m = results.reduce((a, r) => a + maxScore(r), 0);
+  const labs = results.map((r) => `${r.slug.slice(0, 2)} ${score(r)}/${maxScore(r)}`).join(', ');
+  return `${s}/${m}${results.length > 1 ? ` (${labs})` : ''}`;
+}
