@@ -94,7 +94,6 @@ export class LabWatcher extends EventEmitter {
   private again = false;
   private stopped = false;
   private banner: string | undefined;
-  private last: LabResult | undefined;
   /** True while fs.watch works; false means polling alone. */
   fsWatchLive = false;
 
@@ -111,10 +110,6 @@ export class LabWatcher extends EventEmitter {
 
   get dir(): string {
     return path.join(this.opts.target, this.lab.slug);
-  }
-
-  get lastResult(): LabResult | undefined {
-    return this.last;
   }
 
   /** Start watching and grade at once. */
@@ -139,11 +134,6 @@ export class LabWatcher extends EventEmitter {
     clearInterval(this.poller);
     clearTimeout(this.debounce);
     await this.grading;
-  }
-
-  /** Resolves once no grade is running or due (for tests and scripts). */
-  async idle(): Promise<void> {
-    for (let i = 0; i < 100 && (this.grading || this.debounce); i++) await (this.grading ?? new Promise((r) => setTimeout(r, 20)));
   }
 
   private watchDir(): void {
@@ -194,7 +184,6 @@ export class LabWatcher extends EventEmitter {
       }
       const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target);
       if (this.stopped) return;
-      this.last = r;
       this.show(watchScreen(lab, this.dir, r, this.note()));
       if (this.opts.save) {
         saveGrades([r]);
