@@ -62,6 +62,7 @@ export function talk(opts: TalkOptions): Promise<number> {
     removeHistoryDuplicates: true,
   });
   rl.pause(); // nothing is read until we are connected
+  let closedInput = false; // after Ctrl-D there is no prompt to redraw
 
   /** Print above the line being typed, then redraw it. */
   const print = (text: string) => {
@@ -73,7 +74,6 @@ export function talk(opts: TalkOptions): Promise<number> {
     if (terminal && !closedInput) rl.prompt(true);
   };
   const note = (text: string) => print(dim(`# ${text}`));
-  let closedInput = false;
 
   return new Promise<number>((resolve) => {
     let done = false;
