@@ -24,8 +24,11 @@ console.log(formatCourseMap(course().title));
 console.log(dim('\nGrade any lab: npm run grade -- NN      Grade them all: npm run grade'));
 
 const source = () => kitSource(true);
-const notes = buildSite(source()).problems;
-if (notes.length) console.log(yellow(`\nThe lessons have ${notes.length} problem${notes.length === 1 ? '' : 's'} (shown on their pages too):\n${describeProblems(notes)}`));
+const problems = buildSite(source()).problems;
+const coming = problems.filter((p) => p.kind === 'missing-lesson');
+const broken = problems.filter((p) => p.kind !== 'missing-lesson');
+if (coming.length) console.log(dim(`\n${coming.length} lab${coming.length === 1 ? ' has' : 's have'} no lesson yet; the site shows ${coming.length === 1 ? 'it' : 'them'} as coming.`));
+if (broken.length) console.log(yellow(`\nThe lessons have ${broken.length} broken link${broken.length === 1 ? '' : 's'} (listed on their pages too):\n${describeProblems(broken)}`));
 
 let site;
 try {

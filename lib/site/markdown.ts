@@ -36,6 +36,8 @@ export interface RenderedLesson {
   files: string[];
   /** Images (absolute paths) copied to media/. */
   media: string[];
+  /** Diagram files inlined in the page. */
+  diagrams: string[];
   kinds: Set<string>;
   problems: string[];
 }
@@ -75,6 +77,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
     selfAnchors: [],
     files: [],
     media: [],
+    diagrams: [],
     kinds: new Set(),
     problems: [],
   };
@@ -188,6 +191,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
         }
         if (isDiagramPath(abs)) {
           out.kinds.add('diagram');
+          out.diagrams.push(abs);
           return inlineDiagram(abs, text, title ?? undefined);
         }
         const fromRoot = path.relative(ctx.root, abs);

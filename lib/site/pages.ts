@@ -71,17 +71,17 @@ const labNo = (slug: string) => slug.slice(0, 2);
 function nextStep(rows: MapRow[], site: SiteInfo): Html {
   const next = nextLab(rows);
   if (!next) {
-    return html`<section class="next done" aria-labelledby="next-h"><h2 id="next-h">Every lab is at full marks</h2><p>Well done. Try the real mail clients against your POP3 server, or read the RFCs end to end.</p></section>`;
+    return html`<section class="next-step done" aria-labelledby="next-h"><h2 id="next-h">Every lab is at full marks</h2><p>Well done. Try the real mail clients against your POP3 server, or read the RFCs end to end.</p></section>`;
   }
   const lab = next.lab;
   const heading = site.live && rows.some((r) => r.last) ? 'Your next step' : 'Start here';
-  return html`<section class="next" aria-labelledby="next-h">
+  return html`<section class="next-step" aria-labelledby="next-h">
 <h2 id="next-h">${heading}: lab ${labNo(lab.slug)}, ${lab.title}</h2>
 ${next.last ? html`<p>Last grade ${gradeBadge(next.last)}. <a href="${lessonUrl(lab.slug)}#last-grade">See what went wrong</a>.</p>` : ''}
 <ol class="steps">
-<li><span class="step-verb">Read</span> <a href="${lessonUrl(lab.slug)}">${next.lesson ? 'the lesson' : 'the lab (lesson coming soon)'}: ${lab.title}</a></li>
-<li><span class="step-verb">Edit</span> ${lab.files.map((f, i) => html`${i ? ', ' : ''}<code>labs/${lab.slug}/${f}</code>`)}</li>
-<li><span class="step-verb">Grade</span> ${commandBox(gradeCommand(lab.slug))}</li>
+<li><span class="step-verb">1. Read</span> <span><a href="${lessonUrl(lab.slug)}">${next.lesson ? 'the lesson' : 'the lab (lesson coming soon)'}: ${lab.title}</a></span></li>
+<li><span class="step-verb">2. Edit</span> <span class="step-files">${lab.files.map((f) => html`<code>labs/${lab.slug}/${f}</code>`)}</span></li>
+<li><span class="step-verb">3. Grade</span> <span>${commandBox(gradeCommand(lab.slug))}</span></li>
 </ol>
 </section>`;
 }

@@ -1,5 +1,6 @@
 // The live course site: a small HTTP server on 127.0.0.1 that renders each
 // page from the files on disk, so new lessons and fresh grades appear on reload.
+import { statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSite, notFoundFor, type BuiltSite, type SiteSource } from './site.ts';
@@ -18,8 +19,15 @@ export interface ServeOptions {
 }
 
 const HOST = '127.0.0.1';
-/** A page view fetches the page, its stylesheet, script and icon: render once for all of them. */
-const FRESH_MS = 500;
+/** A file's version, cheap to read: rendering is only redone when one of these changes. */
+const stamp = (file: string) => {
+  try {
+    const s = statSync(file);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return 'missing';
+  }
+};
 
 const SECURITY_HEADERS = {
   // Everything is ours and local: a stray CDN reference would fail loudly in the browser.
@@ -30,9 +38,14 @@ const SECURITY_HEADERS = {
 };
 
 export function startSiteServer(opts: ServeOptions): Promise<SiteServer> {
-  let built: { at: number; site: BuiltSite } | undefined;
-  const current = () => {
-    if (!built || Date.now() - built.at > FRESH_MS) built = { at: Date.now(), site: buildSite(opts.source()) };
+  // The last rendering, kept while the course (grades included) and every file it was made from are unchanged.
+  let built: { key: string; stamps: string[]; site: BuiltSite } | undefined;
+  const current = (src: SiteSource) => {
+    const key = JSON.stringify(src);
+    if (!built || built.key !== key || built.site.inputs.some((f, i) => stamp(f) !== built!.stamps[i])) {
+      const site = buildSite(src);
+      built = { key, stamps: site.inputs.map(stamp), site };
+    }
     return built.site;
   };
 
@@ -57,7 +70,7 @@ export function startSiteServer(opts: ServeOptions): Promise<SiteServer> {
     if (key === 'favicon.ico') key = 'assets/favicon.svg';
     try {
       const src = opts.source();
-      const page = current().pages.get(key);
+      const page = current(src).pages.get(key);
       if (page) return send(200, page.type, page.body);
       return send(404, 'text/html; charset=utf-8', notFoundFor(src));
     } catch (e) {

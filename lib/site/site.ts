@@ -35,6 +35,8 @@ export interface BuiltSite {
   /** Keyed by path from the site root, not URL-encoded: 'index.html', 'files/labs/01-udp-echo/server.ts.html'. */
   pages: Map<string, SitePage>;
   problems: Problem[];
+  /** Every file the pages were made from (or would be, once it exists): the server rebuilds when one changes. */
+  inputs: string[];
 }
 
 const ASSET_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -64,11 +66,13 @@ export function buildSite(src: SiteSource): BuiltSite {
   const lessonFile = (slug: string) => path.join(src.root, 'lessons', `${slug}.md`);
   const lessonSlugs = new Map(src.rows.map((r) => [lessonFile(r.lab.slug), r.lab.slug] as const));
 
+  const inputs = new Set<string>();
   const rendered = new Map<string, RenderedLesson>();
   const perLesson = new Map<string, string[]>();
   for (const row of src.rows) {
     const file = lessonFile(row.lab.slug);
     perLesson.set(row.lab.slug, []);
+    inputs.add(file);
     if (!existsSync(file)) {
       problems.push({
         kind: 'missing-lesson',
@@ -78,6 +82,7 @@ export function buildSite(src: SiteSource): BuiltSite {
     }
     const lesson = renderLesson(readFileSync(file, 'utf8'), { file, root: src.root, lessonSlugs });
     rendered.set(row.lab.slug, lesson);
+    for (const f of [...lesson.files, ...lesson.media, ...lesson.diagrams]) inputs.add(f);
     perLesson.get(row.lab.slug)!.push(...lesson.problems);
   }
   // Links into other lessons are checked once every lesson's headings are known.
@@ -96,6 +101,7 @@ export function buildSite(src: SiteSource): BuiltSite {
   for (const lesson of rendered.values()) for (const f of lesson.files) files.add(f);
   for (const row of src.rows) for (const f of row.lab.files) {
     const abs = path.join(src.root, 'labs', row.lab.slug, f);
+    inputs.add(abs);
     if (existsSync(abs)) files.add(abs);
   }
   const fileLinks = new Map<string, string>();
@@ -125,8 +131,11 @@ export function buildSite(src: SiteSource): BuiltSite {
     pages.set(lessonUrl(row.lab.slug), { type: TYPES['.html']!, body });
   });
   pages.set('404.html', { type: TYPES['.html']!, body: notFoundPage(site, '') });
-  for (const f of readdirSync(ASSET_DIR)) pages.set(`assets/${f}`, { type: typeOf(f), body: readFileSync(path.join(ASSET_DIR, f)) });
-  return { pages, problems };
+  for (const f of readdirSync(ASSET_DIR)) {
+    inputs.add(path.join(ASSET_DIR, f));
+    pages.set(`assets/${f}`, { type: typeOf(f), body: readFileSync(path.join(ASSET_DIR, f)) });
+  }
+  return { pages, problems, inputs: [...inputs] };
 }
 
 /** The 404 page for the server, whose links must work from any depth. */

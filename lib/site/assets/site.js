@@ -23,8 +23,13 @@
   }
 
   // On a narrow screen the table of contents starts folded, above the lesson.
+  // On a wide one it is a sidebar that stays open (its summary is only a heading there).
   const toc = document.querySelector('details.toc');
-  if (toc && window.matchMedia('(max-width: 63.99rem)').matches) toc.open = false;
+  const narrow = window.matchMedia('(max-width: 63.99rem)');
+  if (toc) {
+    toc.open = !narrow.matches;
+    narrow.addEventListener('change', () => (toc.open = !narrow.matches));
+  }
 
   // Mark the section being read in the table of contents: the last heading above the top fifth.
   const links = [...document.querySelectorAll('.toc a[href^="#"]')];
