@@ -95,7 +95,7 @@ graded('curl lists the maildrop and retrieves every message byte for byte', 3, a
     mustSucceed(run, `curl retrieving message ${i + 1} (RETR ${i + 1})`, s.server);
     mustMatch(s, i, run.stdout, 'curl', run);
   }
-}, { timeout: 40_000 });
+}, { hint: 'real-clients', timeout: 40_000 });
 
 graded('curl -X DELE deletes one message, and only that one', 1, async (t) => {
   const s = await serve(t);
@@ -117,7 +117,7 @@ graded('curl -X DELE deletes one message, and only that one', 1, async (t) => {
   if (list.stdout.toString('latin1') !== want) {
     throw new LabFailure(`in the next session, LIST should number the 5 remaining messages 1 to 5:\n    expected ${JSON.stringify(want)}\n    got      ${JSON.stringify(list.stdout.toString('latin1'))}\n  the conversation:\n${conversation(list.stderr)}`);
   }
-});
+}, { hint: 'real-clients' });
 
 // ---- Python's poplib --------------------------------------------------------------
 
@@ -178,7 +178,7 @@ graded("Python's poplib: STAT, LIST, UIDL, TOP and RETR of every message, byte f
   for (let k = 0; k < 3; k++) cut = msg.indexOf('\r\n', cut) + 2;
   const diff = firstDifference(msg.subarray(0, cut), readFileSync(path.join(out, 'top-2.eml')));
   if (diff) throw new LabFailure(`TOP 2 3 should give message 2's headers, the blank line and its first 3 body lines: ${diff}\n  the conversation:\n${conversation(run.stderr)}`);
-});
+}, { hint: 'real-clients' });
 
 graded("Python's poplib logs in with APOP; unique-ids stay the same across sessions and new mail shows up", 1, async (t) => {
   const s = await serve(t);
@@ -200,7 +200,7 @@ graded("Python's poplib logs in with APOP; unique-ids stay the same across sessi
   const n = after.length;
   const diff = firstDifference(asSent(fresh), readFileSync(path.join(out, `${n}.eml`)));
   if (diff) throw new LabFailure(`the message delivered between sessions came back different: ${diff}\n  the conversation:\n${conversation(second.run.stderr)}`);
-});
+}, { hint: 'real-clients' });
 
 // ---- fetchmail --------------------------------------------------------------------
 
@@ -259,7 +259,7 @@ graded('fetchmail fetches every message byte for byte and, with keep, leaves the
   if (s.root.files(USER).length !== s.expected.length) {
     throw new LabFailure(`with "keep", fetchmail deletes nothing, yet the Maildir now holds ${s.root.files(USER).length} of ${s.expected.length} messages.\n  the conversation:\n${conversation(run.stderr)}`);
   }
-});
+}, { hint: 'real-clients' });
 
 graded('fetchmail uses UIDL to fetch only new mail, then fetches and deletes it all', 2, async (t) => {
   const s = await serve(t);
@@ -282,4 +282,4 @@ graded('fetchmail uses UIDL to fetch only new mail, then fetches and deletes it 
   if (left.length) {
     throw new LabFailure(`after fetchmail fetched and deleted every message ("no keep"), the Maildir should be empty; it still holds ${left.join(', ')}.\n  the conversation:\n${conversation(three.run.stderr)}`);
   }
-}, { timeout: 45_000 });
+}, { hint: 'real-clients', timeout: 45_000 });
