@@ -194,7 +194,7 @@ graded('RETR of an 8 MB message comes back byte for byte', 2, async (t) => {
 
 graded('RETR streams with backpressure: a client that stops reading holds the server near the start of the file, and others are served', 3, async (t) => {
   const server = await pop3();
-  const mb = 48;
+  const mb = 32;
   const a = account([bigMessage(mb)]);
   const file = path.join(root.dir, a.user, 'new', readdirSync(path.join(root.dir, a.user, 'new'))[0]!);
   const slow = await t.tcp(server);
