@@ -47,6 +47,14 @@ export function transcriptLines(text: string): Html {
   return raw(out.map(String).join('\n'));
 }
 
+/** A terminal session: what you type (after `$ `) stands out from what the program prints. */
+function terminalLines(text: string): Html {
+  const out = text.split('\n').map((line) =>
+    line.startsWith('$ ') ? html`<span class="typed"><span class="prompt" aria-hidden="true">$ </span>${line.slice(2)}</span>` : html`${line}`,
+  );
+  return raw(out.map(String).join('\n'));
+}
+
 export interface CodeBlock {
   html: Html;
   /** The grammar used, or 'transcript' / 'text'. */
@@ -70,6 +78,9 @@ export function renderCode(code: string, lang: string | undefined): CodeBlock {
       kind: 'transcript',
       html: html`<figure class="code transcript" data-lang="transcript"><figcaption><span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(code)}</code></pre></figure>`,
     };
+  }
+  if ((name === '' || name === 'text' || name === 'txt') && /^\$ /m.test(code)) {
+    return { kind: 'terminal', html: html`<figure class="code terminal" data-lang="terminal"><figcaption>terminal</figcaption><pre><code>${terminalLines(code)}</code></pre></figure>` };
   }
   return { kind: 'text', html: html`<figure class="code" data-lang="text"><pre><code>${code}</code></pre></figure>` };
 }

@@ -211,7 +211,8 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
       table(token: Tokens.Table) {
         // Wide tables scroll on a phone instead of widening the page.
         const inner = Renderer.prototype.table.call(this, token);
-        return `<div class="table-wrap" tabindex="0" role="region" aria-label="table">${inner}</div>`;
+        const label = `Table: ${token.header.map((c) => c.text).join(', ')}`;
+        return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(label)}">${inner}</div>`;
       },
     },
   });

@@ -286,7 +286,7 @@ describe('the course site', () => {
 });
 
 describe('the static build', () => {
-  test('writes a copy whose every relative link and asset resolves on disk, without anyone’s grades', () => {
+  test('writes a copy whose every relative link and asset resolves on disk, without anyone’s grades; it opens from disk', async () => {
     const src = fixtureSource('good', false);
     const out = path.join(tmp, 'dist');
     writeStaticSite(out, { ...src, rows: src.rows.filter((r) => r.lesson) });
@@ -306,6 +306,16 @@ describe('the static build', () => {
       }
     }
     expect(broken).toEqual([]);
+
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+    await page.goto(`file://${out}/01-alpha.html`);
+    expect(await page.locator('.task').evaluate((e) => getComputedStyle(e).borderLeftWidth)).toBe('5px'); // the stylesheet loaded
+    await page.locator('a[rel="next"]').click();
+    await page.waitForURL(/02-beta\.html$/, { timeout: LOAD_MS });
+    expect(errors).toEqual([]);
   });
 
   test('fails with a clear message on a broken link or a lab whose lesson is missing', () => {
