@@ -12,9 +12,9 @@ import { afterAll, test } from 'vitest';
 import { findLab, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
-import { callerMarksHints, failureHint } from '../tools/hints.ts';
+import { failureHint } from '../tools/hints.ts';
 import { LabFailure } from './failure.ts';
-import { RUN_MARK, runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
+import { runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
 import { Transcript } from './transcript.ts';
 import { UdpClient } from './udp-client.ts';
@@ -131,11 +131,9 @@ function explain(err: unknown, lab: Lab, ctx: LabContext, hintId?: string): Erro
   if (ctx.seedUsed !== undefined) {
     message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.slice(0, 2)}`;
   }
-  // Only a student grading their own labs/ marks a hint seen: not an instructor's --target,
-  // not the kit's own tests (they mark their runs with RUN_MARK, as for stray processes),
-  // not watch mode (it shows one failure, and marks that failure's hint itself).
-  const student = path.dirname(ctx.dir) === kitPath('labs') && !process.env[RUN_MARK] && !callerMarksHints();
-  if (hintId) message += `\n\n${failureHint(lab, hintId, student)}`;
+  // The hint that fits this failure. It is not marked seen: `npm run hint` walks the
+  // hints from a nudge upwards on its own, and one grade of a starter shows them all.
+  if (hintId) message += `\n\n${failureHint(lab, hintId, false)}`;
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;
   return out;

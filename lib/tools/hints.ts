@@ -93,14 +93,6 @@ export function seenList(lab: Lab): string {
   return shown.map(({ h, n }) => formatHint({ hint: h, n, of: lab.hints.length }, lab)).join('\n\n');
 }
 
-/**
- * Set in a grading run's environment by a tool that shows only some failures
- * (watch mode shows the first): explain() then marks nothing, and the tool
- * marks the hints it displayed, so "seen" means seen.
- */
-export const CALLER_MARKS_HINTS = { SOCKET_KIT_HINTS_SEEN: 'caller' } as const;
-export const callerMarksHints = () => process.env.SOCKET_KIT_HINTS_SEEN === 'caller';
-
 /** The hint a failure message shows ("Hint 2 of 5: ..."), if any. */
 export function hintIn(lab: Lab, message: string | undefined): Hint | undefined {
   const m = /^Hint (\d+) of \d+: /m.exec(message ?? '');
@@ -109,7 +101,7 @@ export function hintIn(lab: Lab, message: string | undefined): Hint | undefined 
 
 /**
  * The hint line a failing graded test ends with: which hint it is, and how to
- * get the next. Marks the hint seen, so `npm run hint` moves past it.
+ * get the next. With `remember`, marks it seen (watch mode does, for the one failure it shows).
  */
 export function failureHint(lab: Lab, id: string, remember: boolean): string {
   const h = numbered(lab, id);

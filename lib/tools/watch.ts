@@ -13,7 +13,7 @@ import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
-import { CALLER_MARKS_HINTS, hintIn, markSeen } from './hints.ts';
+import { hintIn, markSeen } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
 
@@ -24,7 +24,7 @@ export const gradeLab: GradeFn = async (lab, target) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target, env: { ...CALLER_MARKS_HINTS } });
+  const [r] = await runLabTests([lab], { target });
   return r!;
 };
 

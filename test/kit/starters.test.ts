@@ -1,8 +1,10 @@
 // Every starter in labs/ must compile, start, and fail every graded test with a
 // clear message, quickly, leaving nothing running: rustlings' "dev check" idea.
 // (Compiling is checked by `tsc` in npm test; this grades the starters for real.)
-import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { runLabTests } from '../../lib/grader/run-tests.ts';
@@ -11,12 +13,15 @@ import { processesMarked, RUN_MARK } from '../../lib/harness/program.ts';
 
 const starters = labs().filter((l) => existsSync(kitPath('labs', l.slug)));
 const mark = `starters-${process.pid}-${Date.now()}`;
+// Its own state folder: grading the starters must not touch a student's remembered grades or hints.
+const state = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-starters-'));
+afterAll(() => rmSync(state, { recursive: true, force: true }));
 let results: LabResult[] = [];
 let seconds = 0;
 
 beforeAll(async () => {
   const t0 = Date.now();
-  results = await runLabTests(starters, { target: kitPath('labs'), timeoutMs: 170_000, env: { [RUN_MARK]: mark } });
+  results = await runLabTests(starters, { target: kitPath('labs'), timeoutMs: 170_000, env: { [RUN_MARK]: mark, SOCKET_KIT_STATE: state } });
   seconds = (Date.now() - t0) / 1000;
 }, 180_000);
 
