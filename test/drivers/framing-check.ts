@@ -18,6 +18,7 @@ const { values } = parseArgs({
 const labs: Record<string, () => Promise<{ FILE: string; checks(mod: never, o: { runs: number; seed: number }): Verdict[] }>> = {
   '03-fixed-length': () => import('./checks/03-fixed-length.ts'),
   '04-delimiter': () => import('./checks/04-delimiter.ts'),
+  '05-length-prefix': () => import('./checks/05-length-prefix.ts'),
 };
 
 const load = labs[values.lab ?? ''];

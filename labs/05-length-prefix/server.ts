@@ -1,0 +1,52 @@
+// Lab 05 — key-value server. Your task: answer() and serve(), marked TODO.
+// Key-value server over TLV frames: GET, SET and DEL (messages.ts), one store
+// shared by every client. A frame the server cannot use gets an ERROR reply;
+// a frame it cannot even read (too large, cut short) ends the connection.
+// Run: npx tsx labs/05-length-prefix/server.ts --port 7005 [--max-frame 1048576]      Grade: npm run grade -- 05
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { FrameDecoder, FrameTooLargeError, encodeFrame, type Frame } from './frame.ts';
+import { DEL, GET, NOT_FOUND, OK, SET, VALUE, errorFrame, parseSet, typeName } from './messages.ts';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '7005' },
+    'max-frame': { type: 'string', default: String(1024 * 1024) }, // the longest value a client may announce
+  },
+});
+const maxFrame = Number(values['max-frame']);
+
+/** The store, by key bytes (latin1 maps each byte to one char, so any key is a distinct string). */
+const store = new Map<string, Buffer>();
+
+/** Answer one request frame. Never throws: a bad request gets an ERROR frame, and the stream stays in step. */
+function answer(frame: Frame): Buffer {
+  // TODO: GET -> VALUE with the stored data, or NOT_FOUND. SET -> parseSet(frame.value), store a copy of the
+  //       data (Buffer.from), OK; a malformed SET gets errorFrame(...). DEL -> OK, or NOT_FOUND if there was
+  //       no such key. Any other type -> errorFrame naming it (typeName). Keys: frame.value.toString('latin1').
+  throw new Error(`TODO: answer() in labs/05-length-prefix/server.ts is not written yet (got ${typeName(frame.type)}; ${[encodeFrame, parseSet, errorFrame].map((f) => f.name).join(', ')} and the store (${store.size} keys) are ready to use; types ${[GET, SET, DEL, VALUE, NOT_FOUND, OK].join(', ')})`);
+}
+
+/** Wire a socket to a decoder; unreadable input ends this connection with an ERROR, never the server. */
+function serve(socket: net.Socket): void {
+  // TODO: one FrameDecoder(maxFrame) per connection. On 'data': push the chunk and write answer(frame) for
+  //       each frame. If push() throws FrameTooLargeError: print it to stderr, socket.end(errorFrame(message)),
+  //       and ignore anything else this client sends. On 'end': decoder.end() in try/catch (print its error),
+  //       then socket.end(). Handle 'error'.
+  throw new Error(`TODO: serve() in labs/05-length-prefix/server.ts is not written yet (a client connected from port ${socket.remotePort}; ${[FrameDecoder, FrameTooLargeError].map((c) => c.name).join(', ')} are ready to use)`);
+}
+
+// socket() + bind() + listen(); each accept() arrives as a 'connection' event.
+const server = net.createServer({ allowHalfOpen: true }, serve);
+server.listen(Number(values.port), values.host, () => {
+  const { address, port } = server.address() as net.AddressInfo;
+  console.log(`listening on ${address}:${port}`);
+});
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    server.close();
+    process.exit(0);
+  });
+}
