@@ -189,8 +189,9 @@ ${pager(prev, next)}`;
   });
 }
 
-export function filePage(site: SiteInfo, rel: string, code: Html, pagePath: string, root: string): string {
-  const main = html`<p class="eyebrow">A file in the kit</p>
+/** `back`: the lesson of the lab this file belongs to, if any. */
+export function filePage(site: SiteInfo, rel: string, code: Html, pagePath: string, root: string, back?: { url: string; title: string }): string {
+  const main = html`${back ? html`<p class="back"><a href="${root}${back.url}#task">← ${back.title}</a></p>` : ''}<p class="eyebrow">A file in the kit</p>
 <h1 class="file-title"><code>${rel}</code></h1>
 <p class="muted">${site.live ? 'As it is now in your copy of the kit.' : 'As the kit ships it.'} Open it in your editor to change it.</p>
 ${code}`;

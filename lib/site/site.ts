@@ -112,7 +112,9 @@ export function buildSite(src: SiteSource): BuiltSite {
     const key = decode(url);
     const text = readFileSync(abs, 'utf8');
     const code = renderCode(text, LANG_BY_EXT[path.extname(abs)] ?? 'text').html;
-    pages.set(key, { type: TYPES['.html']!, body: filePage(site, rel, code, key, rootFrom(key)) });
+    const owner = src.rows.find((r) => rel.startsWith(`labs/${r.lab.slug}/`));
+    const back = owner && { url: lessonUrl(owner.lab.slug), title: `Lab ${owner.lab.slug.slice(0, 2)}: ${owner.lab.title}` };
+    pages.set(key, { type: TYPES['.html']!, body: filePage(site, rel, code, key, rootFrom(key), back) });
   }
   for (const lesson of rendered.values()) for (const abs of lesson.media) {
     pages.set(decode(mediaUrl(path.relative(src.root, abs))), { type: typeOf(abs), body: readFileSync(abs) });
