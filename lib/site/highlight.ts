@@ -55,34 +55,23 @@ function terminalLines(text: string): Html {
   return raw(out.map(String).join('\n'));
 }
 
-export interface CodeBlock {
-  html: Html;
-  /** The grammar used, or 'transcript' / 'text'. */
-  kind: string;
-}
+const PLAIN = ['', 'text', 'txt', 'pop3'];
 
-export function renderCode(code: string, lang: string | undefined): CodeBlock {
+/** A fenced code block as a figure: highlighted code, a C:/S: transcript, a terminal session, or plain text. */
+export function renderCode(code: string, lang: string | undefined): Html {
   const name = (lang ?? '').trim().split(/\s+/)[0]!.toLowerCase();
-  const grammar = name ? hljs.getLanguage(name) : undefined;
-  if (grammar) {
+  if (name && hljs.getLanguage(name)) {
     const id = canonical(name);
     const body = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
-    const label = LABELS[id] ?? name;
-    return {
-      kind: id,
-      html: html`<figure class="code" data-lang="${id}"><figcaption>${label}</figcaption><pre><code class="hljs language-${id}">${raw(body)}</code></pre></figure>`,
-    };
+    return html`<figure class="code" data-lang="${id}"><figcaption>${LABELS[id] ?? name}</figcaption><pre><code class="hljs language-${id}">${raw(body)}</code></pre></figure>`;
   }
-  if ((name === '' || name === 'text' || name === 'txt' || name === 'pop3') && isTranscript(code)) {
-    return {
-      kind: 'transcript',
-      html: html`<figure class="code transcript" data-lang="transcript"><figcaption><span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(code)}</code></pre></figure>`,
-    };
+  if (PLAIN.includes(name) && isTranscript(code)) {
+    return html`<figure class="code transcript" data-lang="transcript"><figcaption><span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(code)}</code></pre></figure>`;
   }
-  if ((name === '' || name === 'text' || name === 'txt') && /^\$ /m.test(code)) {
-    return { kind: 'terminal', html: html`<figure class="code terminal" data-lang="terminal"><figcaption>terminal</figcaption><pre><code>${terminalLines(code)}</code></pre></figure>` };
+  if (PLAIN.includes(name) && /^\$ /m.test(code)) {
+    return html`<figure class="code terminal" data-lang="terminal"><figcaption>terminal</figcaption><pre><code>${terminalLines(code)}</code></pre></figure>`;
   }
-  return { kind: 'text', html: html`<figure class="code" data-lang="text"><pre><code>${code}</code></pre></figure>` };
+  return html`<figure class="code" data-lang="text"><pre><code>${code}</code></pre></figure>`;
 }
 
 function canonical(name: string): string {

@@ -38,7 +38,6 @@ export interface RenderedLesson {
   media: string[];
   /** Diagram files inlined in the page. */
   diagrams: string[];
-  kinds: Set<string>;
   problems: string[];
 }
 
@@ -67,6 +66,15 @@ export function slugify(text: string): string {
 const decodeEntities = (s: string) =>
   s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
 
+/** decodeURIComponent that does not throw on a stray '%'. */
+const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
 export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
   const out: RenderedLesson = {
     title: undefined,
@@ -78,7 +86,6 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
     files: [],
     media: [],
     diagrams: [],
-    kinds: new Set(),
     problems: [],
   };
   const where = path.relative(ctx.root, ctx.file);
@@ -89,7 +96,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
   /** Where a relative link leads on the site, or undefined (and a problem) when it leads nowhere. */
   function resolve(href: string, label: string): string | undefined {
     if (href.startsWith('#')) {
-      out.selfAnchors.push(decodeURIComponent(href.slice(1)));
+      out.selfAnchors.push(decode(href.slice(1)));
       return href;
     }
     if (href.startsWith('/')) {
@@ -97,8 +104,8 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
       return undefined;
     }
     const hashAt = href.indexOf('#');
-    const rel = decodeURIComponent(hashAt < 0 ? href : href.slice(0, hashAt));
-    const anchor = hashAt < 0 ? '' : decodeURIComponent(href.slice(hashAt + 1));
+    const rel = decode(hashAt < 0 ? href : href.slice(0, hashAt));
+    const anchor = hashAt < 0 ? '' : decode(href.slice(hashAt + 1));
     const abs = path.resolve(path.dirname(ctx.file), rel);
     const fromRoot = path.relative(ctx.root, abs);
     if (fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) {
@@ -154,9 +161,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
         return /^<figure[\s\S]*<\/figure>$/.test(inner.trim()) ? inner + '\n' : `<p>${inner}</p>\n`;
       },
       code({ text, lang }: Tokens.Code) {
-        const block = renderCode(text, lang);
-        out.kinds.add(block.kind);
-        return block.html.text + '\n';
+        return renderCode(text, lang).text + '\n';
       },
       html({ text }: Tokens.HTML | Tokens.Tag) {
         // Lessons are Markdown; raw HTML is shown, not obeyed. Comments are authors' notes.
@@ -184,13 +189,12 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
           problem(`image '${text}' → '${href}': images must be files in the kit (the site works offline)`);
           return escapeHtml(text);
         }
-        const abs = path.resolve(path.dirname(ctx.file), decodeURIComponent(href.split('#')[0]!));
+        const abs = path.resolve(path.dirname(ctx.file), decode(href.split('#')[0]!));
         if (!existsSync(abs)) {
           problem(`broken image '${text}' → '${href}': no such file ${path.relative(ctx.root, abs)}`);
           return escapeHtml(text);
         }
         if (isDiagramPath(abs)) {
-          out.kinds.add('diagram');
           out.diagrams.push(abs);
           return inlineDiagram(abs, text, title ?? undefined);
         }

@@ -2,7 +2,6 @@
 // (or a lab whose lesson is still coming), a kit file, and "not found".
 import type { MapRow } from '../course-map.ts';
 import { nextLab } from '../course-map.ts';
-import { fullMarks } from '../grader/results.ts';
 import { html, raw, type Html } from './html.ts';
 import { gradeBadge, gradeCommand, gradeReport, scoreBar, shownTime } from './grade-report.ts';
 import type { RenderedLesson, TocEntry } from './markdown.ts';
@@ -91,7 +90,7 @@ export function commandBox(cmd: string): Html {
 }
 
 export function dashboardPage(rows: MapRow[], site: SiteInfo, title: string): string {
-  const done = rows.filter((r) => r.last && fullMarks(r.last)).length;
+  const done = rows.filter((r) => r.done).length;
   const main = html`<div class="hero">
 <h1>${site.name}</h1>
 <p class="lede">${site.tagline ? site.tagline[0]!.toUpperCase() + site.tagline.slice(1) : title}: from a first UDP datagram to a POP3 server that real mail clients use. Read a lesson, make its lab's tests pass, see your grade.</p>

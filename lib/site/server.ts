@@ -23,7 +23,8 @@ const HOST = '127.0.0.1';
 const stamp = (file: string) => {
   try {
     const s = statSync(file);
-    return `${s.mtimeMs}:${s.size}`;
+    // A file written in the last two seconds may have changed while it was read: never trust its stamp.
+    return Date.now() - s.mtimeMs < 2000 ? `fresh:${Math.random()}` : `${s.mtimeMs}:${s.size}`;
   } catch {
     return 'missing';
   }

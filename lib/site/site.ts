@@ -111,7 +111,7 @@ export function buildSite(src: SiteSource): BuiltSite {
     fileLinks.set(rel, url);
     const key = decode(url);
     const text = readFileSync(abs, 'utf8');
-    const code = renderCode(text, LANG_BY_EXT[path.extname(abs)] ?? 'text').html;
+    const code = renderCode(text, LANG_BY_EXT[path.extname(abs)] ?? 'text');
     const owner = src.rows.find((r) => rel.startsWith(`labs/${r.lab.slug}/`));
     const back = owner && { url: lessonUrl(owner.lab.slug), title: `Lab ${owner.lab.slug.slice(0, 2)}: ${owner.lab.title}` };
     pages.set(key, { type: TYPES['.html']!, body: filePage(site, rel, code, key, rootFrom(key), back) });
