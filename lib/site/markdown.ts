@@ -51,6 +51,8 @@ export interface LessonContext {
 
 const SAFE_SCHEME = /^(https?|mailto):/i;
 const ANY_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** `labs/01-udp-echo/server.ts` in backticks: a kit file worth a link to its page. */
+const KIT_FILE = /^(?:labs|lib|test|bench)\/[\w./-]+\.(?:ts|c|h|json|md|sh|txt)$/;
 /** Folders a hosted copy of the course must never expose. */
 const PRIVATE = ['node_modules', '.git', '.socket-kit', 'solutions', 'site-dist'];
 
@@ -162,6 +164,14 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
       },
       code({ text, lang }: Tokens.Code) {
         return renderCode(text, lang).text + '\n';
+      },
+      codespan({ text }: Tokens.Codespan) {
+        const code = `<code>${escapeHtml(text)}</code>`;
+        if (inLink || !KIT_FILE.test(text) || text.includes('..')) return code;
+        const abs = path.join(ctx.root, text);
+        if (!existsSync(abs) || !statSync(abs).isFile()) return code; // a file the student will create, say
+        out.files.push(abs);
+        return `<a class="kit-file" href="${escapeHtml(fileUrl(text))}">${code}</a>`;
       },
       html({ text }: Tokens.HTML | Tokens.Tag) {
         // Lessons are Markdown; raw HTML is shown, not obeyed. Comments are authors' notes.

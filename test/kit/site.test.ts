@@ -195,6 +195,7 @@ describe('the course site', () => {
     expect(await page.locator('.transcript pre').innerText()).toContain('C: <b>not bold</b>');
     expect(await page.locator('figure.diagram svg[role="img"]').count()).toBe(1);
     expect(await page.locator('a.rfc', { hasText: 'RFC 1939 section 4' }).getAttribute('href')).toBe('https://datatracker.ietf.org/doc/html/rfc1939#section-4');
+    expect(await page.locator('a.kit-file code').allInnerTexts()).toEqual(['labs/01-alpha/server.ts']); // notes.ts does not exist yet
     expect(await page.locator('#injected').count()).toBe(0);
     expect(await page.title()).not.toContain('pwned');
     expect(await page.locator('h1').innerText()).toBe('Alpha: echoing lines over TCP');
