@@ -43,23 +43,32 @@ export class LineDecoder {
   push(chunk: Buffer): Buffer[] {
     const lines: Buffer[] = [];
     let start = 0;
-    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, start)) {
-      const length = this.pendingBytes + (lf - start) + 1; // with its line end
+    let lf = chunk.indexOf(LF);
+    if (lf !== -1 && this.pendingBytes > 0) {
+      // The LF ends a line begun in earlier chunks: join its pieces, once.
+      const length = this.pendingBytes + lf + 1; // with its line end
       if (length > this.maxLine) throw this.overflow();
-      let line: Buffer;
-      if (this.pendingBytes === 0) {
-        line = chunk.subarray(start, lf); // the common case: a view, no copy
-      } else {
-        this.pending.push(chunk.subarray(start, lf));
-        line = Buffer.concat(this.pending, length - 1);
-        this.pending = [];
-        this.pendingBytes = 0;
-      }
+      this.pending.push(chunk.subarray(0, lf));
+      const line = Buffer.concat(this.pending, length - 1);
+      this.reset();
       lines.push(line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line);
       start = lf + 1;
+      lf = chunk.indexOf(LF, start);
+    }
+    // The hot loop: lines wholly inside this chunk come out as views, no copy.
+    // (Buffer.from(arrayBuffer, offset, length) makes the same view as subarray(), measurably faster here.)
+    const memory = chunk.buffer;
+    const base = chunk.byteOffset;
+    const maxLine = this.maxLine;
+    while (lf !== -1) {
+      if (lf - start >= maxLine) throw this.overflow(); // the line with its LF is over maxLine
+      const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
+      lines.push(Buffer.from(memory, base + start, end - start));
+      start = lf + 1;
+      lf = chunk.indexOf(LF, start);
     }
     if (start < chunk.length) {
-      this.pending.push(chunk.subarray(start));
+      this.pending.push(start === 0 ? chunk : chunk.subarray(start));
       this.pendingBytes += chunk.length - start;
       // Even with its LF still to come, this line is already too long: stop holding it.
       if (this.pendingBytes >= this.maxLine) throw this.overflow();
