@@ -20,10 +20,11 @@ export const NOT_FOUND = 0x82;
 export const OK = 0x83;
 export const ERROR = 0xee;
 
-/** A type byte as people say it: "GET (0x01)". */
+/** A type byte as people say it: "GET (0x01)", or just "0x7f" for a type the protocol does not have. */
 export function typeName(type: number): string {
   const names: Record<number, string> = { [GET]: 'GET', [SET]: 'SET', [DEL]: 'DEL', [VALUE]: 'VALUE', [NOT_FOUND]: 'NOT_FOUND', [OK]: 'OK', [ERROR]: 'ERROR' };
-  return `${names[type] ?? 'unknown'} (0x${type.toString(16).padStart(2, '0')})`;
+  const hex = `0x${type.toString(16).padStart(2, '0')}`;
+  return names[type] ? `${names[type]} (${hex})` : hex;
 }
 
 /** A SET frame's value: key length, key, data. Throws RangeError for a key over 65,535 bytes. */
