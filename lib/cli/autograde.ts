@@ -63,7 +63,7 @@ const run = await gradeClass({
   jobs,
   hidden: !values['no-hidden'],
   onBegin: (s) => progress.begin(s),
-  onGraded: (g) => progress.end(g.student, g.error ? `could not grade: ${g.error}` : summarize(g.results)),
+  onGraded: (g) => progress.end(g.student, `${g.error ? `could not grade: ${g.error}` : summarize(g.results)} in ${formatDuration(g.ms ?? 0)}`),
 });
 progress.finish();
 const hiddenPts = run.hidden.reduce((s, t) => s + t.points, 0);

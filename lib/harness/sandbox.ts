@@ -20,7 +20,8 @@
 // layer is missing, sandboxReport() says so: nothing is silently faked. Without
 // a pids cgroup, `prlimit --nproc` on the uid bounds the processes instead.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { kitPath } from '../paths.ts';
 
@@ -122,15 +123,49 @@ export function hiddenPaths(): string[] {
 
 let launches = 0;
 
-/** A uid for launch n, spread by pid so two vitest workers rarely share one (sharing costs nothing with a pids cgroup). */
-const lendUid = (n: number) => UID_BASE + ((process.pid * 131 + n) % UID_COUNT);
+/**
+ * The uid for launch n. The class grader gives each student its own
+ * (SOCKET_KIT_SANDBOX_UID): their programs share it, and with it tsx's compile
+ * cache; no two students graded at once do. Otherwise one per launch.
+ */
+function lendUid(n: number): { uid: number; given: boolean } {
+  const given = Number(process.env.SOCKET_KIT_SANDBOX_UID);
+  if (Number.isInteger(given) && given >= UID_BASE && given < UID_BASE + UID_COUNT) return { uid: given, given: true };
+  return { uid: UID_BASE + ((process.pid * 131 + n) % UID_COUNT), given: false };
+}
 
-/** Remove our cgroups whose programs are gone (a supervisor killed by SIGKILL cannot remove its own). */
+/** A uid's private TMPDIR (tsx keeps its compile cache there). Whoever lent the uid removes it. */
+export const sandboxTmp = (uid: number) => path.join(os.tmpdir(), `socket-kit-tmp-${uid}`);
+
+function makeTmp(uid: number): string {
+  const dir = sandboxTmp(uid);
+  mkdirSync(dir, { recursive: true });
+  chownSync(dir, uid, uid);
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+/** Is a process alive? (The pid in a cgroup's name is the grader process that made it.) */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove cgroups left by grader processes that are gone (a supervisor killed by
+ * SIGKILL cannot remove its own). A live grader's are left alone: one it has
+ * just made is empty until its program joins.
+ */
 export function sweepCgroups(): void {
   for (const controller of ['memory', 'pids']) {
     try {
       for (const name of readdirSync(path.join(CGROUP_ROOT, controller))) {
-        if (!name.startsWith(CGROUP_PREFIX)) continue;
+        const owner = new RegExp(`^${CGROUP_PREFIX}(\\d+)-\\d+$`).exec(name);
+        if (!owner || alive(Number(owner[1]))) continue;
         try {
           rmdirSync(path.join(CGROUP_ROOT, controller, name)); // fails while a process is inside: fine
         } catch {
@@ -181,9 +216,9 @@ done
 
 // The supervisor. $1 = 1 when the program sits in a PID namespace (then the
 // signal goes to the namespace's init, the unshare's child), $2 = memory
-// cgroup, $3 = pids cgroup ('-' for none).
+// cgroup, $3 = pids cgroup, $4 = a TMPDIR to remove at the end ('-' for none).
 const SUPERVISOR = `
-ns=$1; mem=$2; pids=$3; shift 3
+ns=$1; mem=$2; pids=$3; tmp=$4; shift 4
 fwd() {
   if [ "$ns" = 1 ]; then
     for p in $(cat /proc/$child/task/*/children 2>/dev/null); do kill -$1 $p 2>/dev/null; done
@@ -204,6 +239,7 @@ for cg in "$mem" "$pids"; do
   [ "$cg" = - ] && continue
   for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
 done
+[ "$tmp" != - ] && rm -rf "$tmp"
 if [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
   trap - TERM INT HUP
   kill -$sig $$
@@ -246,8 +282,11 @@ export function confine(launch: Launch): Launch {
   const mem = a.memory ? makeCgroup('memory', name) : '-';
   const pids = a.pids ? makeCgroup('pids', name) : '-';
   let inner = node;
+  let tmpToRemove = '-';
   if (a.uid) {
-    const uid = lendUid(n);
+    const { uid, given } = lendUid(n);
+    env.TMPDIR = env.HOME = makeTmp(uid);
+    if (!given) tmpToRemove = env.TMPDIR;
     const drop = ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
     const nproc = !a.pids && a.prlimit ? ['prlimit', `--nproc=${LIMITS.processes}`, '--'] : [];
     inner = [...nproc, ...drop, ...inner];
@@ -257,7 +296,7 @@ export function confine(launch: Launch): Launch {
   else inner = [...init, '--', ...inner];
   return {
     command: '/bin/sh',
-    args: ['-c', SUPERVISOR, 'socket-kit-sandbox', a.namespaces ? '1' : '0', mem, pids, ...inner],
+    args: ['-c', SUPERVISOR, 'socket-kit-sandbox', a.namespaces ? '1' : '0', mem, pids, tmpToRemove, ...inner],
     env,
   };
 }

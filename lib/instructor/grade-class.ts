@@ -3,11 +3,13 @@
 // copy of their work. Each grade reaches the gradebook and its feedback file
 // the moment it is known; a student whose run breaks gets zeros and a reason,
 // and the run goes on.
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lab } from '../course.ts';
 import { KIT_ROOT } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
+import { sandboxTmp, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
 import { Gradebook, type StudentGrade } from './gradebook.ts';
 import { writeFeedback } from './feedback.ts';
@@ -34,6 +36,9 @@ export interface ClassRun {
   hidden: ListedTest[];
   ms: number;
 }
+
+/** One uid per student of this run: no two students graded at once share one. */
+export const studentUid = (index: number) => UID_BASE + ((process.pid * 64 + index) % UID_COUNT);
 
 export const defaultJobs = () => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
@@ -63,13 +68,20 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   };
   const timeoutMs = opts.studentTimeoutMs ?? 120_000 + 120_000 * opts.labs.length;
   const grades: StudentGrade[] = [];
-  const queue = [...subs];
+  const queue = subs.map((sub, index) => ({ sub, index }));
 
-  async function gradeOne(sub: Submission): Promise<StudentGrade> {
+  async function gradeOne(sub: Submission, index: number): Promise<StudentGrade> {
+    const started = Date.now();
     const dir = staging.stage(sub, opts.labs);
+    const uid = studentUid(index);
     try {
       const run = (labs: Lab[]) =>
-        runLabTests(labs, { target: dir, timeoutMs, env, extraTests: opts.hidden === false ? undefined : hiddenTestPaths });
+        runLabTests(labs, {
+          target: dir,
+          timeoutMs,
+          env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid) },
+          extraTests: opts.hidden === false ? undefined : hiddenTestPaths,
+        });
       let results = await run(opts.labs);
       // A run stopped as a whole (a hang past every per-test limit) would zero every lab:
       // grade lab by lab instead, so only the lab that hangs costs points.
@@ -77,18 +89,26 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
         results = [];
         for (const lab of opts.labs) results.push(...(await run([lab])));
       }
-      return { student: sub.student, results: results.map((r) => ({ ...r, target: sub.dir })) };
+      // Messages name the private copy; show the student's folder instead.
+      const shown = `submissions/${sub.student}`;
+      const rename = (m?: string) => m?.split(dir).join(shown);
+      return {
+        student: sub.student,
+        ms: Date.now() - started,
+        results: results.map((r) => ({ ...r, target: sub.dir, error: rename(r.error), tests: r.tests.map((t) => ({ ...t, message: rename(t.message) })) })),
+      };
     } catch (e) {
-      return { student: sub.student, results: [], error: (e as Error).message };
+      return { student: sub.student, results: [], error: (e as Error).message, ms: Date.now() - started };
     } finally {
       staging.remove(dir);
+      rmSync(sandboxTmp(uid), { recursive: true, force: true });
     }
   }
 
   async function worker(): Promise<void> {
-    for (let sub = queue.shift(); sub; sub = queue.shift()) {
-      opts.onBegin?.(sub.student);
-      const g = await gradeOne(sub);
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      opts.onBegin?.(next.sub.student);
+      const g = await gradeOne(next.sub, next.index);
       book.add(g);
       writeFeedback(opts.outDir, g, hidden);
       grades.push(g);
@@ -102,6 +122,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   } finally {
     book.finish();
     staging.close();
+    sweepCgroups(); // those of supervisors the harness had to SIGKILL
   }
   grades.sort((a, b) => a.student.localeCompare(b.student));
   return { grades, gradebook: book.file, hidden, ms: Date.now() - started };

@@ -18,6 +18,7 @@ export interface StudentGrade {
   results: LabResult[];
   /** Why grading this student failed as a whole (rare: the runner itself broke). */
   error?: string;
+  ms?: number;
 }
 
 export class Gradebook {

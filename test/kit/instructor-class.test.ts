@@ -1,0 +1,94 @@
+// The fixture class (test/fixtures/class: full marks, partial, broken, hostile,
+// missing) graded on lab 01 by the instructor's grader, sandbox on. The expected
+// gradebook is what real runs of these programs produce; feedback files carry the
+// student's transcripts and never a hidden test's content.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { findLab } from '../../lib/course.ts';
+import { kitPath } from '../../lib/paths.ts';
+import { gradeClass, studentUid } from '../../lib/instructor/grade-class.ts';
+import { sandboxComplete } from '../../lib/harness/sandbox.ts';
+
+const CLASS = kitPath('test', 'fixtures', 'class');
+const out = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-class-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Live processes owned by the uids this run lent its students. */
+function sandboxProcesses(students: number): string[] {
+  const uids = new Set(Array.from({ length: students }, (_, i) => studentUid(i)));
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      if (uids.has(uid)) found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+test('the fixture class grades to the expected gradebook, row by row as students finish', async () => {
+  const seenRows: string[] = [];
+  const run = await gradeClass({
+    submissions: CLASS,
+    labs: [findLab('01-udp-echo')],
+    outDir: out,
+    jobs: 2,
+    onGraded: (g) => {
+      // Written the moment it is known: a later crash cannot lose it.
+      const line = readFileSync(path.join(out, 'gradebook.csv'), 'utf8').split('\n').find((l) => l.startsWith(`${g.student},`));
+      seenRows.push(line ?? `(no row for ${g.student})`);
+    },
+  });
+  const expected = readFileSync(path.join(CLASS, 'expected-01.csv'), 'utf8');
+  expect(readFileSync(run.gradebook, 'utf8')).toBe(expected);
+  expect(seenRows.sort()).toEqual(expected.trimEnd().split('\n').slice(1).sort());
+  expect(run.hidden.map((h) => h.slug)).toContain('01-udp-echo');
+}, 120_000);
+
+test('each student gets a feedback file with the transcripts, and only a count of the hidden tests', () => {
+  const files = readdirSync(path.join(out, 'feedback')).sort();
+  expect(files).toEqual(readdirSync(CLASS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${d.name}.txt`).sort());
+  const read = (s: string) => readFileSync(path.join(out, 'feedback', `${s}.txt`), 'utf8');
+  const hiddenSource = readFileSync(kitPath('test', 'hidden', '01-udp-echo.test.ts'), 'utf8');
+  const hiddenNames = [...hiddenSource.matchAll(/graded\('([^']+)'/g)].map((m) => m[1]!);
+  expect(hiddenNames.length).toBeGreaterThan(0);
+  for (const f of files) {
+    const text = readFileSync(path.join(out, 'feedback', f), 'utf8');
+    for (const name of hiddenNames) expect(text).not.toContain(name);
+    expect(text).toMatch(/Hidden tests: \d+ of 3 passed/);
+    expect(text).not.toContain('socket-kit-stage-'); // the private copy's path is not shown
+    expect(text).not.toMatch(/\x1b\[/); // no terminal colours in a file
+  }
+  expect(read('cy-broken')).toMatch(/Transform failed|has already been declared/);
+  expect(read('cy-broken')).toMatch(/client\.ts does not exist/);
+  expect(read('dee-exit-flood')).toMatch(/exited with code 0 before printing 'listening on HOST:PORT'/);
+  expect(read('dee-exit-flood')).toMatch(/more bytes not kept/); // the flood was cut to what the harness keeps
+  expect(read('eve-port-hog')).toMatch(/names no usable port/);
+  expect(read('eve-port-hog')).toMatch(/heap of 256 MB/);
+  expect(read('fay-hostile')).toMatch(/✗ echoes an empty datagram/);
+  expect(read('fay-hostile')).not.toContain('LEAK');
+  expect(read('gus-missing')).toMatch(/there is no lab folder/);
+  expect(read('ada-full')).toMatch(/Total: 19\/19/);
+});
+
+test.runIf(sandboxComplete())('no student process, cgroup or private copy outlives the run', () => {
+  expect(sandboxProcesses(readdirSync(CLASS).length)).toEqual([]);
+  const cgroups = ['memory', 'pids'].flatMap((c) => {
+    try {
+      return readdirSync(`/sys/fs/cgroup/${c}`).filter((n) => n.startsWith(`socket-kit-`));
+    } catch {
+      return [];
+    }
+  });
+  // Other graders may be running on this machine: only ours (named by our vitest's pids) matter,
+  // and those were made by child vitest processes that have all exited.
+  const stale = cgroups.filter((n) => {
+    const pid = Number(/^socket-kit-(\d+)-/.exec(n)?.[1]);
+    return !existsSync(`/proc/${pid}`);
+  });
+  expect(stale).toEqual([]);
+});
