@@ -1,6 +1,6 @@
 // The one manifest of the course: course.json lists the labs in order.
 // The grader, the course map, the site and the handout all read it from here.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { kitPath } from './paths.ts';
 
@@ -28,9 +28,13 @@ export interface Course {
 }
 
 let cached: Course | undefined;
+let cachedMtime = 0;
 
+/** The manifest, re-read when the file changes (a long-running `npm start` sees new labs). */
 export function course(): Course {
-  if (!cached) {
+  const mtime = statSync(kitPath('course.json')).mtimeMs;
+  if (!cached || mtime !== cachedMtime) {
+    cachedMtime = mtime;
     const raw = JSON.parse(readFileSync(kitPath('course.json'), 'utf8')) as Course;
     const seen = new Set<string>();
     for (const lab of raw.labs) {
