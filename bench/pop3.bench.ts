@@ -66,7 +66,7 @@ async function loadSection(clients: number, seconds: number, rounds: number): Pr
     const kib = MAILBOX.reduce((a, m) => a + m.length, 0) / 1024;
     console.log(
       `load: ${clients} clients at once, each with its own maildrop; a session is USER, PASS, STAT, UIDL, RETR of ${MAILBOX.length} messages (${kib.toFixed(0)} KiB), QUIT.\n` +
-        `  ${rounds} rounds of ${seconds} s per server, taking turns (1 s warm-up each), so a busy moment on the machine hits both. ` +
+        `  ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per server, taking turns (1 s warm-up each), so a busy moment on the machine hits both. ` +
         `Load average at start: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
     );
     kit = await kitServer(root.dir);

@@ -52,7 +52,16 @@ function chownTree(dir: string, uid: number, gid: number): void {
  * its own unprivileged "dovecot" user (root's kit server still reads it). As
  * anyone else, everything runs as that user.
  */
-function identity(mailRoot: string): { uid: number; gid: number; login: string; internal: string; asRoot: boolean } {
+/** A group's name from /etc/group (Dovecot wants names, not numbers). */
+function groupName(gid: number): string | undefined {
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (Number(f[2]) === gid && f[0]) return f[0];
+  }
+  return undefined;
+}
+
+function identity(mailRoot: string): { uid: number; gid: number; login: string; internal: string; group?: string; asRoot: boolean } {
   if (process.getuid?.() === 0) {
     const d = account('dovecot') ?? account('nobody');
     if (!d) throw new Error('no "dovecot" or "nobody" user to run Dovecot mail processes as');
@@ -60,7 +69,7 @@ function identity(mailRoot: string): { uid: number; gid: number; login: string; 
     return { uid: d.uid, gid: d.gid, login: 'dovenull', internal: 'dovecot', asRoot: true };
   }
   const me = os.userInfo();
-  return { uid: me.uid, gid: me.gid, login: me.username, internal: me.username, asRoot: false };
+  return { uid: me.uid, gid: me.gid, login: me.username, internal: me.username, group: groupName(me.gid), asRoot: false };
 }
 
 /**
@@ -86,7 +95,7 @@ first_valid_uid = ${id.uid}
 last_valid_uid = ${id.uid}
 default_login_user = ${id.login}
 default_internal_user = ${id.internal}
-mail_location = maildir:${mailRoot}/%u:INDEX=${dir}/index/%u:CONTROL=${dir}/index/%u
+${id.group ? `default_internal_group = ${id.group}\n` : ''}mail_location = maildir:${mailRoot}/%u:INDEX=${dir}/index/%u:CONTROL=${dir}/index/%u
 # Do not rename messages to record \\Seen: both servers then read the same files.
 pop3_no_flag_updates = yes
 pop3_uidl_format = %f
