@@ -2,13 +2,13 @@
 // like test/labs/*, graded only when the instructor grades. The handout ships
 // no hidden test, only hidden-tests.json: how many there are per lab and what
 // they are worth, so a student knows they exist without seeing them.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
-import { POINTS_RE } from '../harness/lab-test.ts';
+import { listTests, type ListedTest } from './list-tests.ts';
+
+export type { ListedTest };
 
 export const HIDDEN_DIR = () => kitPath('test', 'hidden');
 /** The file the handout carries instead of the hidden tests. */
@@ -16,52 +16,10 @@ export const HIDDEN_MANIFEST = 'hidden-tests.json';
 
 export const hiddenTestPaths = (lab: Lab): string[] => labTestPaths(lab, HIDDEN_DIR());
 
-export interface ListedTest {
-  slug: string;
-  name: string;
-  points: number;
-}
-
 export type HiddenManifest = Record<string, { tests: number; points: number }>;
 
-/**
- * The hidden tests of some labs, by name and points, without running them
- * (`vitest list` only imports the files). Names are what runLabTests reports.
- */
-export async function listHiddenTests(labs: Lab[]): Promise<ListedTest[]> {
-  const bySlug = new Map<string, string>();
-  for (const lab of labs) for (const f of hiddenTestPaths(lab)) bySlug.set(path.resolve(f), lab.slug);
-  if (bySlug.size === 0) return [];
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-list-'));
-  const out = path.join(tmp, 'list.json');
-  try {
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [kitPath('node_modules/vitest/vitest.mjs'), 'list', ...bySlug.keys(), `--json=${out}`], {
-        cwd: KIT_ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, FORCE_COLOR: '0' },
-      });
-      let err = '';
-      child.stderr!.on('data', (c: Buffer) => (err = (err + c).slice(-2000)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        if (c !== 0) console.error(err);
-        resolve(c);
-      });
-    });
-    if (code !== 0 || !existsSync(out)) throw new Error(`could not list the hidden tests (vitest list exited ${code})`);
-    const listed = JSON.parse(readFileSync(out, 'utf8')) as { name: string; file: string }[];
-    return listed
-      .filter((t) => bySlug.has(path.resolve(t.file)))
-      .map((t) => {
-        const m = POINTS_RE.exec(t.name);
-        return { slug: bySlug.get(path.resolve(t.file))!, name: t.name.replace(POINTS_RE, ''), points: m ? Number(m[1]) : 0 };
-      });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+/** The hidden tests of some labs, by name and points (names are what runLabTests reports). */
+export const listHiddenTests = (labs: Lab[]): Promise<ListedTest[]> => listTests(labs, hiddenTestPaths);
 
 export function manifestOf(labs: Lab[], hidden: ListedTest[]): HiddenManifest {
   const m: HiddenManifest = {};
