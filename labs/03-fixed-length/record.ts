@@ -15,7 +15,7 @@ export class RecordError extends Error {
 
 /** Encode one message as a record: the message, then NUL bytes up to `size`; throws RecordError if it does not fit. */
 export function encodeRecord(message: Buffer, size = RECORD_SIZE): Buffer {
-  throw new Error(`TODO: encodeRecord() in labs/03-fixed-length/record.ts is not written yet (message of ${message.length} bytes, record size ${size})`);
+  throw new Error(`TODO: encodeRecord() in labs/03-fixed-length/record.ts is not written yet (got a message of ${message.length} bytes; size is ${size === RECORD_SIZE ? 'RECORD_SIZE' : size})`);
 }
 
 /** The message inside a record: the record without its trailing pad bytes. */

@@ -1,7 +1,7 @@
 // Property-tests a lab's decoder module out of process, so the grader never
 // imports student code: a crash or an endless loop here costs one test run.
 // Prints one line of JSON: an array of verdicts (see property.ts).
-//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir solutions/03-fixed-length [--runs 100] [--seed N]
+//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir labs/03-fixed-length [--runs 150] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ const { values } = parseArgs({
   options: {
     lab: { type: 'string' },
     dir: { type: 'string' },
-    runs: { type: 'string', default: '100' },
+    runs: { type: 'string', default: '150' }, // the graded run's count (run-driver.ts), so a seed replays the same cases
     seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
   },
 });
@@ -36,4 +36,9 @@ try {
   process.exit(0);
 }
 const verdicts = lab.checks(mod, { runs: Number(values.runs), seed: Number(values.seed) });
-console.log(JSON.stringify({ verdicts }));
+if (process.stdout.isTTY) {
+  // Run by hand: say it for a person.
+  for (const v of verdicts) console.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.name}${v.ok ? ` (${v.runs} cases)` : `\n  ${v.failure}`}`);
+} else {
+  console.log(JSON.stringify({ verdicts }));
+}

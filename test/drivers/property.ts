@@ -28,7 +28,7 @@ export function property<T>(name: string, arb: fc.Arbitrary<T>, check: Check<T>,
   if (!details.failed) return { name, ok: true, runs: details.numRuns, seed: opts.seed };
   const input = details.counterexample?.[0] as T | undefined;
   const failure = input === undefined ? `failed: ${String(details.errorInstance)}` : (describe(input) ?? 'failed, then passed when run again (does it keep state between decoders?)');
-  return { name, ok: false, runs: details.numRuns, seed: opts.seed, failure: `${failure}\n  (after ${details.numShrinks} shrinks; replay with fast-check seed ${opts.seed})` };
+  return { name, ok: false, runs: details.numRuns, seed: opts.seed, failure: `${failure}\n  (shrunk ${details.numShrinks} times; fast-check seed ${opts.seed})` };
 }
 
 /** Call `fn`; an exception becomes a description instead of a crash. */

@@ -2,7 +2,7 @@
 // folder under test, once per test file, and turns each verdict into a pass
 // or a LabFailure that shows the shrunk counterexample.
 import { LabFailure, runProgram } from '../../lib/harness/index.ts';
-import { kitPath } from '../../lib/paths.ts';
+import { kitPath, shownPath } from '../../lib/paths.ts';
 import type { Verdict } from './property.ts';
 
 const DRIVER = kitPath('test', 'drivers', 'framing-check.ts');
@@ -30,5 +30,8 @@ export async function expectProperty(slug: string, dir: string, name: string, cl
   if (!p) cache.set(dir, (p = verdicts(slug, dir)));
   const v = (await p).get(name);
   if (!v) throw new Error(`the driver has no property '${name}' for ${slug}`);
-  if (!v.ok) throw new LabFailure(`${claim}: false. Smallest failing case found (of ${v.runs} tried):\n  ${v.failure}`);
+  if (!v.ok) {
+    const replay = `npx tsx ${shownPath(DRIVER)} --lab ${slug} --dir ${shownPath(dir)} --seed ${v.seed}`;
+    throw new LabFailure(`${claim}: false. Smallest failing case found (of ${v.runs} tried):\n  ${v.failure}\n  Run just these properties again, same cases: ${replay}`);
+  }
 }
