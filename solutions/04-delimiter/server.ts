@@ -59,7 +59,9 @@ function serve(socket: net.Socket): void {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   const decoder = new LineDecoder(maxLine);
   const session = new BlockSession();
+  let refused = false;
   const refuse = (message: string) => {
+    refused = true;
     console.error(`${peer}: error: ${message}; closing the connection`);
     socket.end(encodeLine(`-ERR ${message}`));
     socket.removeAllListeners('data');
@@ -81,6 +83,7 @@ function serve(socket: net.Socket): void {
     }
   });
   socket.on('end', () => {
+    if (refused) return socket.end(); // already reported; what it sent after that was ignored
     try {
       decoder.end();
       if (session.open > 0) console.error(`${peer}: error: connection closed in the middle of a block (${session.open} lines, no ".")`);

@@ -1,6 +1,6 @@
 // Property-tests a lab's decoder module out of process, so the grader never
 // imports student code: a crash or an endless loop here costs one test run.
-// Prints one line of JSON: an array of verdicts (see property.ts).
+// Prints one line of JSON, { verdicts } (see property.ts), or plain text when run by hand in a terminal.
 //   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir labs/03-fixed-length [--runs 150] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
