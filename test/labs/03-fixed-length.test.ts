@@ -98,19 +98,21 @@ graded('server: a client that stops mid-record gets an error, and other clients 
 
 // ---- the client -----------------------------------------------------------------
 
-/** A test-side record server: reads until the client half-closes, then replies with the chaos writer. */
+/** A test-side record server: answers each record as it completes, in random pieces, and ends once the client has. */
 async function testServer(t: LabContext): Promise<{ port: number; received: () => Buffer }> {
   let received = Buffer.alloc(0);
   const srv = net.createServer({ allowHalfOpen: true }, (s) => {
-    const parts: Buffer[] = [];
-    s.on('data', (c) => parts.push(c));
+    let answered = 0;
+    let sending = Promise.resolve(); // replies go out one after another, never interleaved
     s.on('error', () => {});
-    s.on('end', async () => {
-      received = Buffer.concat(parts);
-      const replies = Buffer.from(upper(received.subarray(0, received.length - (received.length % SIZE))));
-      await chaosSend(s, replies, t.seed(), { maxChunk: 40, maxDelayMs: 2 });
-      s.end();
+    s.on('data', (c: Buffer) => {
+      received = Buffer.concat([received, c]);
+      const whole = Math.floor(received.length / SIZE);
+      const replies = upper(received.subarray(answered * SIZE, whole * SIZE));
+      answered = whole;
+      if (replies.length) sending = sending.then(() => chaosSend(s, replies, t.seed(), { maxChunk: 40, maxDelayMs: 2 }));
     });
+    s.on('end', () => void sending.then(() => s.end()));
   });
   t.onCleanup(() => srv.close());
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
