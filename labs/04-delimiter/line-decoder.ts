@@ -14,7 +14,7 @@ export const MAX_LINE = 1000;
 export class LineTooLongError extends Error {
   override name = 'LineTooLongError';
   constructor(readonly limit: number) {
-    super(`line too long: over ${limit} bytes without a line end`);
+    super(`line too long: over ${limit} bytes, line end included`);
   }
 }
 
@@ -28,7 +28,8 @@ export class TruncatedLineError extends Error {
  * part of the line end (CRLF), any other CR is data. So CRLF and a bare LF
  * both end a line, which lets people type at the server with plain `nc`.
  * Lines come out as Buffers without their line end: decode them (UTF-8 or
- * latin1) only once they are whole, never chunk by chunk.
+ * latin1) only once they are whole, never chunk by chunk. A line may be a view
+ * into the chunk it came in: Buffer.from(line) before keeping it for long.
  */
 export class LineDecoder {
   // TODO: fields for the bytes of the line not yet ended (a list of chunks and a count keeps copying linear).
