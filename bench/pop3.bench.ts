@@ -23,6 +23,44 @@ import { loadRun, summary, type LoadResult } from './pop3/load.ts';
 import { openIdle, retrBig, rssMb, sampler, writeBigMessage } from './pop3/memory.ts';
 
 const SLUG = '09-pop3-real-world';
+
+/**
+ * What must not outlive the benchmark: servers run in process groups of their
+ * own, so a Ctrl-C of `npm run bench` would not reach them. Killed on exit and
+ * on SIGINT/SIGTERM; each entry removes itself once stopped normally.
+ */
+const leftovers = new Set<() => void>();
+function killLeftovers(): void {
+  for (const kill of leftovers) {
+    try {
+      kill();
+    } catch {
+      /* best effort */
+    }
+  }
+  leftovers.clear();
+}
+process.on('exit', killLeftovers);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killLeftovers();
+    process.exit(130);
+  });
+}
+
+/** Register a last-resort cleanup; returns the function that unregisters it. */
+function track(kill: () => void): () => void {
+  leftovers.add(kill);
+  return () => leftovers.delete(kill);
+}
+
+const killGroupNow = (pid: number) => () => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+};
 const envInt = (name: string, dflt: number) => {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : dflt;
@@ -60,6 +98,7 @@ function merge(results: LoadResult[]): LoadResult {
 async function loadSection(clients: number, seconds: number, rounds: number): Promise<void> {
   const users = Array.from({ length: clients }, (_, i) => ({ user: `user${i}`, password: `pw-${i}` }));
   const root = new MailRoot(users.map((u) => ({ ...u, messages: MAILBOX })));
+  const untrack: (() => void)[] = [track(() => root.remove())];
   let kit: ServerProcess | undefined;
   let dovecot: Dovecot | undefined;
   try {
@@ -70,8 +109,10 @@ async function loadSection(clients: number, seconds: number, rounds: number): Pr
         `Load average at start: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
     );
     kit = await kitServer(root.dir);
+    untrack.push(track(killGroupNow(kit.pid)));
     try {
-      dovecot = await startDovecot(root.dir);
+      dovecot = await startDovecot(root.dir, rounds * (seconds + 2) * 2 + 60);
+      untrack.push(track(dovecot.kill));
     } catch (e) {
       console.log(`  Dovecot: not measured. ${(e as Error).message}`);
     }
@@ -96,15 +137,18 @@ async function loadSection(clients: number, seconds: number, rounds: number): Pr
     await kit?.stop();
     await dovecot?.stop();
     root.remove();
+    for (const u of untrack) u();
   }
 }
 
 async function memorySection(): Promise<void> {
   const root = new MailRoot([{ user: 'big', password: 'big-secret' }, { user: 'idle', password: 'x' }]);
+  const untrack: (() => void)[] = [track(() => root.remove())];
   let kit: ServerProcess | undefined;
   try {
     const big = await writeBigMessage(root.maildir('big'), 100);
     kit = await kitServer(root.dir);
+    untrack.push(track(killGroupNow(kit.pid)));
     const pid = kit.pid;
     await retrBig(kit.port, 'big', 'big-secret', 1, 0); // warm the code path once: count steady state only
     const before = rssMb(pid);
@@ -122,6 +166,7 @@ async function memorySection(): Promise<void> {
     await kit.stop();
 
     kit = await kitServer(root.dir);
+    untrack.push(track(killGroupNow(kit.pid)));
     const base = rssMb(kit.pid);
     const conns = await openIdle(kit.port, 1000);
     await new Promise((r) => setTimeout(r, 500));
@@ -134,6 +179,7 @@ async function memorySection(): Promise<void> {
   } finally {
     await kit?.stop();
     root.remove();
+    for (const u of untrack) u();
   }
 }
 

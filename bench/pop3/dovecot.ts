@@ -18,6 +18,8 @@ export interface Dovecot {
   version: string;
   config: string;
   stop(): Promise<void>;
+  /** Synchronous last resort (process exit, Ctrl-C): kill its process group. */
+  kill(): void;
 }
 
 /** A port that was free a moment ago (Dovecot cannot report the one it chose). */
@@ -143,8 +145,12 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Start Dovecot on a loopback port serving `mailRoot`, or explain why not. */
-export async function startDovecot(mailRoot: string): Promise<Dovecot> {
+/**
+ * Start Dovecot on a loopback port serving `mailRoot`, or explain why not.
+ * It runs under coreutils `timeout`, so it stops after `lifetimeS` even if the
+ * benchmark itself is killed and cannot stop it.
+ */
+export async function startDovecot(mailRoot: string, lifetimeS: number): Promise<Dovecot> {
   if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is not installed. ${INSTALL_HINT}`);
   const version = spawnSync(DOVECOT, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-dovecot-'));
@@ -155,7 +161,7 @@ export async function startDovecot(mailRoot: string): Promise<Dovecot> {
   const port = await freePort();
   const conf = path.join(dir, 'dovecot.conf');
   writeFileSync(conf, config(dir, mailRoot, port, id));
-  const child = spawn(DOVECOT, ['-F', '-c', conf], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('timeout', ['-k', '5', String(Math.ceil(lifetimeS)), DOVECOT, '-F', '-c', conf], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -189,5 +195,13 @@ export async function startDovecot(mailRoot: string): Promise<Dovecot> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { port, version, config: conf, stop };
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, version, config: conf, stop, kill };
 }
