@@ -20,7 +20,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '7004' },
     'max-line': { type: 'string', default: '1000' }, // bytes per line, CRLF included
-    'max-block': { type: 'string', default: String(1024 * 1024) }, // octets per block, line ends not counted
+    'max-block': { type: 'string', default: String(1024 * 1024) }, // bytes per block as sent, line ends included
   },
 });
 const maxLine = Number(values['max-line']);
@@ -32,13 +32,15 @@ class ProtocolError extends Error {}
 /** One connection's state: the block being collected. Knows nothing of sockets. */
 class BlockSession {
   private lines: Buffer[] = [];
-  private octets = 0;
+  private octets = 0; // of the un-stuffed lines, for the status line
+  private size = 0; // of the block as held, a CRLF counted per line, for the limit
 
   /** Take one received line; returns the reply once the block is complete, else null. */
   onLine(line: Buffer): Buffer | null {
     // TODO: on the "." line, return the status line "+OK <n> lines, <m> octets" (encodeLine) followed by
-    //       encodeBlock(the lines), and start a new block. Otherwise keep dotUnstuff(line), add its length
-    //       to the octets, and throw a ProtocolError once the octets pass maxBlock.
+    //       encodeBlock(the lines), and start a new block. Otherwise keep a copy of dotUnstuff(line), add its
+    //       length to the octets and its length + 2 (its CRLF) to the size, and throw a ProtocolError once
+    //       the size passes maxBlock (so endless empty lines are refused too).
     throw new Error(`TODO: BlockSession.onLine() in labs/04-delimiter/server.ts is not written yet (got a line of ${line.length} bytes; ${[isTerminator, dotUnstuff, encodeBlock, encodeLine].map((f) => f.name).join(', ')} are ready to use)`);
   }
 

@@ -18,7 +18,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '7004' },
     'max-line': { type: 'string', default: '1000' }, // bytes per line, CRLF included
-    'max-block': { type: 'string', default: String(1024 * 1024) }, // octets per block, line ends not counted
+    'max-block': { type: 'string', default: String(1024 * 1024) }, // bytes per block as sent, line ends included
   },
 });
 const maxLine = Number(values['max-line']);
@@ -30,7 +30,8 @@ class ProtocolError extends Error {}
 /** One connection's state: the block being collected. Knows nothing of sockets. */
 class BlockSession {
   private lines: Buffer[] = [];
-  private octets = 0;
+  private octets = 0; // of the un-stuffed lines, for the status line
+  private size = 0; // of the block as held, a CRLF counted per line, for the limit
 
   /** Take one received line; returns the reply once the block is complete, else null. */
   onLine(line: Buffer): Buffer | null {
@@ -38,13 +39,15 @@ class BlockSession {
       const reply = Buffer.concat([encodeLine(`+OK ${this.lines.length} lines, ${this.octets} octets`), encodeBlock(this.lines)]);
       this.lines = [];
       this.octets = 0;
+      this.size = 0;
       return reply;
     }
     const text = dotUnstuff(line);
     this.octets += text.length;
-    // Lines are short, but a block of endless short lines would still grow without bound.
-    if (this.octets > maxBlock) throw new ProtocolError(`block too large: over ${maxBlock} octets`);
-    this.lines.push(text);
+    // Lines are short, but a block of endless short (even empty) lines would still grow without bound.
+    this.size += text.length + 2;
+    if (this.size > maxBlock) throw new ProtocolError(`block too large: over ${maxBlock} bytes`);
+    this.lines.push(Buffer.from(text)); // a copy: a view would keep the whole chunk it came in alive
     return null;
   }
 
