@@ -147,6 +147,20 @@ graded('server: an unknown type gets ERROR, and the connection still works', 1, 
   await expectFrame(c, NOT_FOUND, b(''), 'the reply to a GET after the ERROR');
 }, { hint: 'server-answer' });
 
+graded('server: a full store (--max-store) answers SET with ERROR and keeps what it has', 1, async (t) => {
+  const server = await t.start('server.ts', { args: ['--max-store', '1000'] });
+  const c = await t.tcp(server);
+  const first = Buffer.alloc(600, 0x61);
+  await send(c, setFrame('a', first), 'SET a = <600 bytes>   (--max-store 1000)');
+  await expectFrame(c, OK, b(''), 'the reply to the first SET (601 bytes stored)');
+  await send(c, setFrame('b', Buffer.alloc(600, 0x62)), 'SET b = <600 bytes>');
+  await expectFrame(c, ERROR, /./, 'an ERROR frame: 1202 bytes would pass --max-store 1000');
+  await send(c, frame(GET, b('a')), 'GET a');
+  await expectFrame(c, VALUE, first, 'the value stored before the store filled up');
+  await send(c, setFrame('a', Buffer.alloc(900, 0x63)), 'SET a = <900 bytes>   (replaces the 600)');
+  await expectFrame(c, OK, b(''), 'the reply to a SET that replaces a value and fits (901 bytes)');
+}, { hint: 'server-answer' });
+
 graded('server: a 4 GB length prefix gets ERROR and a close at once; others are served', 2, async (t) => {
   const server = await t.start();
   const other = await t.tcp(server);
