@@ -23,7 +23,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kitPath } from '../paths.ts';
+import { fileURLToPath } from 'node:url';
+import { kitPath, TSX_LOADER } from '../paths.ts';
 
 export interface Launch {
   command: string;
@@ -85,7 +86,8 @@ function probe(): Abilities {
   if (abilities) return abilities;
   const root = process.getuid?.() === 0;
   abilities = {
-    uid: root && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']),
+    // The uid must be able to load tsx from the kit: a kit under a private folder (/root, say) cannot be.
+    uid: root && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', fileURLToPath(TSX_LOADER)]),
     prlimit: works('prlimit', ['--nproc=64', 'true']),
     namespaces: root && works('unshare', ['--pid', '--mount', '--fork', '--kill-child', 'true']),
     memory: root && writableController('memory', 'memory.limit_in_bytes'),
@@ -104,7 +106,7 @@ export function sandboxReport(): string[] {
     `yes scrubbed environment; JavaScript heap ${LIMITS.heapMb} MB`,
     `${on(a.memory)} memory ${LIMITS.memoryMb} MB for the whole process tree (memory cgroup)`,
     `${on(!!procs)} at most ${LIMITS.processes} processes and threads${procs ? ` (${procs})` : ''}`,
-    `${on(a.uid)} an unprivileged uid per program (cannot read root-only files or signal the grader)`,
+    `${on(a.uid)} an unprivileged uid per program (cannot read root-only files or signal the grader)${a.uid || process.getuid?.() !== 0 ? '' : ': the kit must be readable by other users (chmod o+rx on its folder and parents)'}`,
     `${on(a.namespaces)} PID namespace (nothing outlives the program); solutions and hidden tests covered (mount namespace)`,
   ];
 }
