@@ -70,6 +70,7 @@ function report(): void {
     );
     if (r.held) console.log(`${''.padEnd(44)} held at most ${r.held}`);
   }
+  console.log('rows without a target: messages under 100 bytes, where making one Buffer per message (about 50 ns) costs more than moving its bytes');
 }
 
 /** Run a decoder over all chunks; returns messages decoded and the most bytes it held. */
