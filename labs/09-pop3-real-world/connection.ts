@@ -26,7 +26,7 @@ export class Connection {
   private inputEnded = false;
   private closed = false;
   private idle: NodeJS.Timeout | undefined; // the autologout timer
-  private wakeDrain: (() => void) | null = null;
+  private wakeDrain: (() => void) | null = null; // a body write waiting for the socket
 
   constructor(
     private readonly input: Readable,
@@ -46,7 +46,6 @@ export class Connection {
     });
     input.on('error', () => this.finish('input error'));
     output.on('error', () => this.finish('output error'));
-    output.on('drain', () => this.drained());
     output.on('close', () => this.finish('closed by the client'));
     input.on('close', () => {
       if (!this.running && this.queue.length === 0) this.finish('closed by the client');
@@ -73,7 +72,7 @@ export class Connection {
     // TODO: stop the timer.
   }
 
-  private drained(): void {
+  private written(): void {
     this.restartAutologout(); // a client reading a long RETR is not idle
     const w = this.wakeDrain;
     this.wakeDrain = null;
@@ -111,20 +110,28 @@ export class Connection {
     }
   }
 
-  /** Write a reply; a multi-line body is streamed, waiting for 'drain' whenever the peer falls behind. */
+  /** Write a reply; a multi-line body is streamed, each chunk written before the next is read. */
   private async send(reply: Reply): Promise<void> {
     this.write(reply.line + '\r\n');
     if (!reply.body) return;
     for await (const chunk of reply.body) {
       if (this.closed) break; // leaving the loop closes the message file
-      if (!this.write(chunk)) await this.waitDrain();
+      await this.writeAndWait(chunk);
     }
     this.write(TERMINATOR);
   }
 
-  private waitDrain(): Promise<void> {
+  /**
+   * Write a chunk and wait until the socket has handed it to the kernel. That
+   * is the backpressure: a client that reads slowly slows the reading of the
+   * file, and the body's buffer may be reused for the next chunk.
+   */
+  private writeAndWait(chunk: Buffer): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => (this.wakeDrain = resolve));
+    return new Promise((resolve) => {
+      this.wakeDrain = resolve; // finish() wakes it too, if the connection closes first
+      this.output.write(chunk, () => this.written());
+    });
   }
 
   /** End the session (releasing what it holds; nothing is removed unless QUIT reached UPDATE) and close. */

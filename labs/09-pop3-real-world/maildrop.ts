@@ -179,9 +179,11 @@ export class Maildrop {
  * A message as it goes on the wire, streamed: read a chunk (CHUNK octets, but
  * never past fileSize: that is what "+OK" announced), push it through a
  * Stuffer (bodyLines for TOP: stop once stuffer.done), yield the result, and
- * at the end yield stuffer.end(). The consumer writes each chunk and waits for
- * 'drain' before asking for the next: that is the backpressure. Close the file
- * in `finally`, so it is closed however the consumer stops.
+ * at the end yield stuffer.end(). The consumer (Connection.send) waits until
+ * each chunk is written before asking for the next: that is the backpressure,
+ * and it lets you reuse one input and one output buffer (stuffer.push(chunk,
+ * into)) for the whole message. Close the file in `finally`, so it is closed
+ * however the consumer stops.
  */
 export async function* messageBody(fh: FileHandle, fileSize: number, bodyLines?: number): AsyncGenerator<Buffer> {
   throw new Error(`TODO: messageBody() in labs/09-pop3-real-world/maildrop.ts: stream ${fileSize} octets${bodyLines === undefined ? '' : ` (TOP, ${bodyLines} body lines)`} from ${fh.fd}`);

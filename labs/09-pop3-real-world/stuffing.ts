@@ -31,7 +31,12 @@ export class Stuffer {
     this.bodyLinesLeft = bodyLines ?? Infinity;
   }
 
-  push(chunk: Buffer): Buffer {
+  /**
+   * The wire bytes for the next chunk. With `into` (room for twice the chunk:
+   * every byte at most doubles), they are written there rather than into a new
+   * buffer, so a streaming reader can reuse its buffers and make no garbage.
+   */
+  push(chunk: Buffer, into?: Buffer): Buffer {
     const out: Buffer[] = [];
     let start = 0; // first byte not yet copied to out
     let i = 0;
@@ -69,7 +74,11 @@ export class Stuffer {
     }
     out.push(chunk.subarray(start, i));
     if (i > 0) this.prevCR = chunk[i - 1] === CR;
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    if (out.length === 1) return out[0]!;
+    if (!into) return Buffer.concat(out);
+    let at = 0;
+    for (const piece of out) at += piece.copy(into, at);
+    return into.subarray(0, at);
   }
 
   /** Bytes that finish the message: the CRLF of an unterminated last line. */

@@ -178,22 +178,25 @@ export class Maildrop {
 /**
  * A message as it goes on the wire, streamed: one chunk read, stuffed and
  * handed on at a time, so memory stays flat however large the message is and
- * the reader (the socket writer) sets the pace. Closes the file however the
- * consumer stops. `bodyLines` gives TOP's cut.
+ * the reader (the socket writer) sets the pace. Each chunk is valid until the
+ * next is asked for. Closes the file however the consumer stops. `bodyLines`
+ * gives TOP's cut.
  */
 export async function* messageBody(fh: FileHandle, fileSize: number, bodyLines?: number): AsyncGenerator<Buffer> {
   const stuffer = new Stuffer(bodyLines);
+  // Two buffers for the whole message, reused: the consumer has written each
+  // chunk before it asks for the next, so 100 MB leave no garbage behind.
+  const input = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(fileSize, 1)));
+  const output = Buffer.allocUnsafe(2 * input.length);
   let total = 0;
   try {
     // Exactly the octets measured at login, so the size "+OK" announced stays true.
     while (total < fileSize) {
-      // Fresh each time (the socket may still hold the last one), sized to what is left.
-      const want = Math.min(CHUNK, fileSize - total);
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
+      const want = Math.min(input.length, fileSize - total);
+      const { bytesRead } = await fh.read(input, 0, want, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      const out = stuffer.push(buf.subarray(0, bytesRead));
+      const out = stuffer.push(input.subarray(0, bytesRead), output);
       if (out.length) yield out;
       if (stuffer.done) break;
     }
