@@ -19,11 +19,28 @@ const stuffed = (l: string) => (l.startsWith('.') ? '.' + l : l);
 /** A block on the wire: lines stuffed and CRLF-ended, then ".". */
 const block = (lines: string[]) => utf8(lines.map((l) => stuffed(l) + '\r\n').join('') + '.\r\n');
 
+/** Read one line and check it is exactly `expected` (a string as readLine() gives it) or matches it. */
+async function expectLine(c: TcpClient, expected: string | RegExp, what: string): Promise<string> {
+  const line = await c.readLine(what);
+  if (expected instanceof RegExp ? !expected.test(line) : line !== expected) {
+    const want = expected instanceof RegExp ? String(expected) : JSON.stringify(Buffer.from(expected, 'latin1').toString('utf8'));
+    throw new LabFailure(`${what}: expected ${want}.\n${c.transcript.render(`expected ${want}`)}`);
+  }
+  return line;
+}
+
 /** Read one reply and check it line by line: status, stuffed body, ".". */
 async function expectReply(c: TcpClient, lines: string[], what = 'the reply to the block'): Promise<void> {
-  await c.expect(`+OK ${lines.length} lines, ${octets(lines)} octets`, `the status line of ${what}`);
-  for (const [i, l] of lines.entries()) await c.expect(asRead(stuffed(l)), `line ${i + 1} of ${what}, byte-stuffed`);
-  await c.expect('.', `the "." that ends ${what}`);
+  await expectLine(c, `+OK ${lines.length} lines, ${octets(lines)} octets`, `the status line of ${what} (octets: bytes of the un-stuffed lines)`);
+  for (const [i, l] of lines.entries()) await expectLine(c, asRead(stuffed(l)), `line ${i + 1} of ${what}, byte-stuffed`);
+  await expectLine(c, '.', `the "." that ends ${what}`);
+}
+
+/** Show a block in the transcript line by line, as sent (stuffed), when it goes out as raw pieces. */
+function showBlock(c: TcpClient, lines: string[], how: string): void {
+  for (const l of lines) c.transcript.add('C', stuffed(l));
+  c.transcript.add('C', '.');
+  c.transcript.note(how);
 }
 
 // ---- line-decoder.ts, property-tested -----------------------------------------
@@ -73,7 +90,7 @@ graded('server, chaos: splits inside CRLF and inside UTF-8 characters', 3, async
   const check = bytes.indexOf(utf8('✓'));
   const cuts = [e + 1, check + 1, check + 2, crlf + 1, crlf + 2];
   const pieces = [0, ...cuts].map((from, i) => bytes.subarray(from, cuts[i] ?? bytes.length));
-  c.transcript.note(`(a block of ${lines.length} lines, first sent in pieces cut inside "é", inside "✓" and between CR and LF, the rest by the chaos writer)`);
+  showBlock(c, lines, '(sent in pieces cut inside "é", inside "✓" and between CR and LF, the rest by the chaos writer)');
   await writePieces(c.socket, pieces.slice(0, -1));
   await chaosSend(c.socket, pieces[pieces.length - 1]!, t.seed(), { maxChunk: 3 });
   await expectReply(c, lines);
@@ -83,7 +100,7 @@ graded('server: 50 blocks in one write get 50 replies, in order', 1, async (t) =
   const server = await t.start();
   const c = await t.tcp(server);
   const blocks = Array.from({ length: 50 }, (_, i) => [`block ${i}`, `.line ${i}`]);
-  await c.write(coalesce(blocks.map(block)), '50 blocks in one write');
+  await c.write(coalesce(blocks.map(block)), '50 blocks in one write: "block 0", "..line 0", ".", "block 1", …');
   for (const [i, b] of blocks.entries()) await expectReply(c, b, `block ${i + 1} of 50`);
 }, { hint: 'server-session' });
 
@@ -99,7 +116,7 @@ graded('server: an endless line gets -ERR and a close; another client is still s
   const other = await t.tcp(server);
   const c = await t.tcp(server);
   await c.write(Buffer.alloc(5000, 0x78), '5000 bytes of "x", no line end (the limit is 1000)');
-  await c.expect(/^-ERR /, 'an -ERR line about the over-long line');
+  await expectLine(c, /^-ERR /, 'an -ERR line about the over-long line');
   await c.expectClosed('the server to close the connection after its -ERR');
   if (!(await stderrMatches(server, /error/i))) throw new LabFailure(`the server refused the line but printed no error to stderr. Its output:\n${server.output()}`);
   for (const l of ['still', 'here', '.']) other.send(l);
@@ -110,7 +127,7 @@ graded('server: a block larger than --max-block gets -ERR and a close', 1, async
   const server = await t.start('server.ts', { args: ['--max-block', '100'] });
   const c = await t.tcp(server);
   for (let i = 0; i < 60; i++) c.send('');
-  await c.expect(/^-ERR /, 'an -ERR line: 60 empty lines are 120 bytes with their CRLFs, over --max-block 100');
+  await expectLine(c, /^-ERR /, 'an -ERR line: 60 empty lines are 120 bytes with their CRLFs, over --max-block 100');
   await c.expectClosed('the server to close the connection after its -ERR');
 }, { hint: 'server-errors' });
 
