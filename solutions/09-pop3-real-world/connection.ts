@@ -76,11 +76,13 @@ export class Connection {
         const item = this.queue.shift()!;
         this.idle.refresh();
         const reply = await this.session.handle(item);
+        // The client left while the command ran (a PASS that took the lock, say): let go again.
+        if (this.closed) return this.session.end();
         await this.send(reply);
         if (reply.close) return this.finish('QUIT', true);
         if (this.queue.length <= MAX_QUEUED / 2 && this.input.isPaused()) this.input.resume();
       }
-      if (this.inputEnded) this.finish('the client ended its input');
+      if (this.inputEnded) this.finish('the client ended its input', true);
     } catch (e) {
       // A bug in a handler must not take the whole server down: end this session only.
       this.opts.log(`session error: ${(e as Error).stack ?? e}`);

@@ -70,11 +70,12 @@ function shown(word: string): string {
 }
 
 let sessions = 0;
+const HOSTNAME = os.hostname();
 
 export class Session {
   state: State = 'AUTHORIZATION';
   /** RFC 1939 §7: the APOP timestamp, a msg-id unique to this greeting. */
-  readonly timestamp = `<${process.pid}.${++sessions}.${randomBytes(6).toString('hex')}@${os.hostname()}>`;
+  readonly timestamp = `<${process.pid}.${++sessions}.${randomBytes(6).toString('hex')}@${HOSTNAME}>`;
   private userName: string | undefined; // named by USER, waiting for PASS
   private maildir: string | undefined; // locked while set
   private drop: Maildrop | undefined;

@@ -5,7 +5,7 @@
 import { readlinkSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { labTest, LabFailure, livePidsInGroup, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
+import { labTest, LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 import { login, retrExact, sharedServer } from '../fixtures/pop3/pop3.ts';
 
@@ -76,7 +76,27 @@ graded('a second login to a maildrop in use gets -ERR [IN-USE]; the first sessio
   await first.command('QUIT', /^\+OK/);
 }, { hint: 'lock-in-use' });
 
-graded('the lock is let go at QUIT and when a client just disconnects', 2, async (t) => {
+/**
+ * Log in, allowing the server a moment (bounded) to hear that the last session
+ * went away: a disconnect reaches it asynchronously. Fails if it stays [IN-USE].
+ */
+async function loginSoon(t: LabContext, server: ServerProcess, a: { user: string; password: string }, after: string): Promise<TcpClient> {
+  for (let i = 0; ; i++) {
+    const c = await t.tcp(server);
+    await c.expect(/^\+OK/, 'the greeting');
+    await c.command(`USER ${a.user}`, /^\+OK/);
+    c.send(`PASS ${a.password}`);
+    const reply = await c.readLine();
+    if (reply.startsWith('+OK')) return c;
+    if (i >= 10 || !reply.startsWith('-ERR [IN-USE]')) {
+      throw new LabFailure(`${after}, the maildrop stayed locked.\n${c.transcript.render('expected +OK: a session that ends must release the lock')}`);
+    }
+    c.close();
+    await sleep(100);
+  }
+}
+
+graded('the lock is let go at QUIT and when a client just disconnects, even mid-login', 2, async (t) => {
   const server = await pop3();
   const a = account([note(1)]);
   const c1 = await t.tcp(server);
@@ -87,22 +107,14 @@ graded('the lock is let go at QUIT and when a client just disconnects', 2, async
   await login(c2, a.user, a.password);
   c2.transcript.note('(client 2 drops the connection without QUIT)');
   c2.close();
-  // The server hears the drop asynchronously: allow it a moment, bounded.
-  let c3: TcpClient | undefined;
-  for (let i = 0; ; i++) {
-    c3 = await t.tcp(server);
-    await c3.expect(/^\+OK/, 'the greeting');
-    await c3.command(`USER ${a.user}`, /^\+OK/);
-    c3.send(`PASS ${a.password}`);
-    const reply = await c3.readLine();
-    if (reply.startsWith('+OK')) break;
-    if (i >= 10 || !reply.startsWith('-ERR [IN-USE]')) {
-      throw new LabFailure(`after a client logged in and disconnected without QUIT, the maildrop stayed locked.\n${c3.transcript.render('expected +OK: a dropped connection must release the lock')}`);
-    }
-    c3.close();
-    await sleep(100);
-  }
-  await c3.command('STAT', `+OK 1 ${asSent(note(1)).length}`);
+  const c3 = await loginSoon(t, server, a, 'after a client logged in and disconnected without QUIT');
+  c3.close();
+  // A client that sends its login and leaves at once: the lock is taken after it has gone.
+  const c4 = await t.tcp(server);
+  c4.sendRaw(`USER ${a.user}\r\nPASS ${a.password}\r\n`);
+  c4.close();
+  const c5 = await loginSoon(t, server, a, 'after a client sent USER and PASS and disconnected at once');
+  await c5.command('STAT', `+OK 1 ${asSent(note(1)).length}`);
 }, { hint: 'lock-release' });
 
 graded('locks are per maildrop: 20 clients with 20 maildrops are served at once', 2, async (t) => {
