@@ -19,10 +19,19 @@ function record(text: string): Buffer {
 }
 const upper = (b: Buffer) => Buffer.from(b.map((c) => (c >= 0x61 && c <= 0x7a ? c - 0x20 : c)));
 
+/** A record as a person reads it: its text and its padding when it is text, else its bytes. */
+function showRecord(r: Buffer): string {
+  let end = r.length;
+  while (end > 0 && r[end - 1] === 0) end--;
+  const text = r.subarray(0, end);
+  const printable = text.every((b) => b >= 0x20 && b < 0x7f);
+  return printable ? `${JSON.stringify(text.toString('latin1'))} + ${r.length - end} NUL` : showBytes(r);
+}
+
 async function expectRecord(c: TcpClient, expected: Buffer, what: string): Promise<void> {
   const got = await c.readBytes(SIZE, what);
   if (!got.equals(expected)) {
-    throw new LabFailure(`${what}: expected ${showBytes(expected)}, got ${showBytes(got)}.\n${c.transcript.render('expected the upper-cased record')}`);
+    throw new LabFailure(`${what}: expected ${showRecord(expected)}, got ${showRecord(got)}.\n${c.transcript.render('expected the upper-cased record')}`);
   }
 }
 
@@ -67,7 +76,7 @@ graded('server: 200 records in one write get 200 replies', 1, async (t) => {
   const want = coalesce(words.map((w) => upper(record(w))));
   if (!all.equals(want)) {
     const at = Math.floor(all.findIndex((b, i) => b !== want[i]) / SIZE);
-    throw new LabFailure(`reply ${at + 1} of 200 is wrong: expected ${showBytes(want.subarray(at * SIZE, at * SIZE + SIZE))}, got ${showBytes(all.subarray(at * SIZE, at * SIZE + SIZE))}`);
+    throw new LabFailure(`reply ${at + 1} of 200 is wrong: expected ${showRecord(want.subarray(at * SIZE, at * SIZE + SIZE))}, got ${showRecord(all.subarray(at * SIZE, at * SIZE + SIZE))}`);
   }
 }, { hint: 'server-records' });
 
