@@ -177,7 +177,7 @@ graded('autologout: a quiet session is closed without a reply, its deletions und
 
 // ---- the command line limit (RFC 2449 §4) ----------------------------------
 
-graded('a command line over 255 octets gets -ERR and the session carries on', 2, async (t) => {
+graded('a command line over 255 octets gets -ERR and the session carries on; 255 octets is fine', 2, async (t) => {
   const server = await pop3();
   const a = account([note(1)]);
   const c = await t.tcp(server);
@@ -189,7 +189,30 @@ graded('a command line over 255 octets gets -ERR and the session carries on', 2,
   await c.expect(/^-ERR/, 'one -ERR for the 100,000-octet line');
   await c.expect(`+OK 1 ${asSent(note(1)).length}`, 'the reply to STAT after the overlong line: the session carries on');
   await c.command('QUIT', /^\+OK/);
+  // RFC 2449 §4: 255 octets with the CRLF is the limit, not over it. "PASS " + 248 + CRLF = 255.
+  const long = { user: `user${++users}`, password: 'p'.repeat(248) };
+  root.addUser({ ...long, messages: [note(2)] });
+  const c2 = await t.tcp(server);
+  await c2.expect(/^\+OK/, 'the greeting');
+  await c2.command(`USER ${long.user}`, /^\+OK/);
+  c2.sendRaw(`PASS ${long.password}\r\n`, 'PASS ppp… (a 255-octet line: 248 characters of password)');
+  await c2.expect(/^\+OK/, 'a login with a 255-octet PASS line, which is within the limit');
 }, { hint: 'line-limit' });
+
+// ---- one lock for every process (--stdio too) -------------------------------
+
+graded('the lock holds across processes: a --stdio session meets -ERR [IN-USE] while a TCP session is in', 1, async (t) => {
+  const server = await pop3();
+  const a = account([note(1)]);
+  const c = await t.tcp(server);
+  await login(c, a.user, a.password);
+  const r = await t.run('server.ts', { args: ['--stdio', '--mail-root', root.dir], stdin: `USER ${a.user}\r\nPASS ${a.password}\r\nQUIT\r\n` });
+  const replies = r.stdout.split('\r\n');
+  if (!/^-ERR \[IN-USE\]/.test(replies[2] ?? '')) {
+    throw new LabFailure(`while a TCP session held ${a.user}'s maildrop, a second server process (--stdio) was asked to log in to it. Its reply to PASS should be "-ERR [IN-USE] ...": a lock only this process knows about does not stop another process.\n${r.describe()}`);
+  }
+  await c.command('STAT', `+OK 1 ${asSent(note(1)).length}`);
+}, { hint: 'lock-stale' });
 
 // ---- large messages --------------------------------------------------------
 
@@ -203,6 +226,38 @@ graded('RETR of an 8 MB message comes back byte for byte', 2, async (t) => {
   await retrExact(c, 2, big, 15_000);
   await c.command('QUIT', /^\+OK/);
 }, { hint: 'stream-retr', timeout: 30_000 });
+
+/**
+ * A message whose line ends and leading dots fall on the chunk boundaries a
+ * streaming reader is likely to use (multiples of 16 KiB): a CR at the end of
+ * one chunk and its LF at the start of the next; a "." starting the next chunk;
+ * with bare-LF lines in between.
+ */
+function awkwardMessage(): Buffer {
+  const out = Buffer.alloc(16 * 1024 * 12, 'y');
+  out.write('Subject: boundaries\n\n', 0, 'latin1');
+  for (let k = 1; k < 12; k++) {
+    const b = k * 16 * 1024;
+    if (k % 2) out.write('\r\n', b - 1, 'latin1'); // CR ends a chunk, LF begins the next
+    else out.write('\n.', b - 1, 'latin1'); // LF ends a chunk, a dot line begins the next
+    out.write('\n', b + 700, 'latin1'); // and some bare-LF lines in between
+  }
+  return out;
+}
+
+graded('a message whose CRLFs and dots fall on read-chunk boundaries comes back byte for byte', 1, async (t) => {
+  const server = await pop3();
+  const m = awkwardMessage();
+  const a = account([m]);
+  const c = await t.tcp(server);
+  await login(c, a.user, a.password);
+  await retrExact(c, 1, asSent(m));
+  await c.command('TOP 1 3', /^\+OK/);
+  const lines = await c.readMultiline();
+  if (lines.length !== 5 || lines[0] !== 'Subject: boundaries' || lines[1] !== '') {
+    throw new LabFailure(`TOP 1 3 should give the header, the blank line and 3 body lines (5 lines); got ${lines.length}.\n${c.transcript.render()}`);
+  }
+}, { hint: 'stream-retr' });
 
 graded('RETR streams with backpressure: a client that stops reading holds the server near the start of the file, and others are served', 3, async (t) => {
   const server = await pop3();
