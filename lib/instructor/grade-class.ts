@@ -61,6 +61,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     .filter((p) => !contains(p, KIT_ROOT) && !contains(p, staging.root));
   const env = {
     SOCKET_KIT_SANDBOX: '1',
+    SOCKET_KIT_SANDBOX_BUNDLE: '1', // private copies: programs may be bundled beside their sources
     SOCKET_KIT_SANDBOX_HIDE: hide.join(path.delimiter),
     // Parallelism comes from grading several students at once; each student's
     // labs run one file at a time, so `--jobs 1` really is one at a time.

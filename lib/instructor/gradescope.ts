@@ -131,6 +131,7 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
       extraTests: hiddenTestPaths,
       env: {
         SOCKET_KIT_SANDBOX: '1',
+        SOCKET_KIT_SANDBOX_BUNDLE: '1',
         SOCKET_KIT_SANDBOX_HIDE: [path.join(root, 'results'), path.join(root, 'submission')].join(path.delimiter),
       },
       timeoutMs: 60_000 + 120_000 * labs.length,

@@ -3,7 +3,7 @@
 // copy, so a student program never sees the original folder, another student's
 // work, or the instructor's files.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lab } from '../course.ts';
@@ -42,6 +42,8 @@ export class Staging {
     const dest = path.join(this.root, randomBytes(12).toString('hex'));
     mkdirSync(dest, { mode: 0o755 });
     chmodSync(dest, 0o755);
+    // As in the kit: .ts files are ES modules (top-level await and all), not CommonJS.
+    writeFileSync(path.join(dest, 'package.json'), '{ "type": "module" }\n', { mode: 0o644 });
     for (const lab of labs) {
       const from = path.join(sub.dir, lab.slug);
       if (!existsSync(from) || !statSync(from).isDirectory()) continue; // graded as missing: the tests say so
