@@ -62,6 +62,15 @@ async function wireSize(file: string, fileSize: number): Promise<number> {
   return size;
 }
 
+/** Run `fn` over the items, at most `limit` at a time: a big maildrop must not open thousands of files at once. */
+async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>, limit = 16): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class Maildrop {
   private constructor(
     readonly dir: string,
@@ -71,27 +80,30 @@ export class Maildrop {
   /** Read the Maildir as it is now (creating it if the user has none yet). */
   static async open(dir: string): Promise<Maildrop> {
     await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(path.join(dir, d), { recursive: true })));
-    const found: Message[] = [];
+    const candidates: { file: string; unique: string }[] = [];
     const seen = new Set<string>();
     for (const sub of SUBDIRS) {
       for (const name of await readdir(path.join(dir, sub))) {
         if (name.startsWith('.')) continue; // Maildir: names starting with "." are not messages
         const unique = name.split(':')[0]!;
         if (seen.has(unique)) continue; // mid-move from new/ to cur/ by another program: count it once
-        const file = path.join(dir, sub, name);
-        let st;
-        try {
-          st = await stat(file);
-        } catch {
-          continue; // removed while we looked
-        }
-        if (!st.isFile()) continue;
         seen.add(unique);
-        found.push({ file, unique, uid: uidFor(unique), fileSize: st.size, size: 0, deleted: false });
+        candidates.push({ file: path.join(dir, sub, name), unique });
       }
     }
+    const found: Message[] = [];
+    await eachLimited(candidates, async ({ file, unique }) => {
+      let st;
+      try {
+        st = await stat(file);
+      } catch {
+        return; // removed while we looked
+      }
+      if (!st.isFile()) return;
+      const size = await wireSize(file, st.size);
+      found.push({ file, unique, uid: uidFor(unique), fileSize: st.size, size, deleted: false });
+    });
     found.sort(deliveryOrder);
-    await Promise.all(found.map(async (m) => (m.size = await wireSize(m.file, m.fileSize))));
     return new Maildrop(dir, found);
   }
 
