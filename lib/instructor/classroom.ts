@@ -69,8 +69,8 @@ jobs:
 `;
 
 /** Write the Classroom files under `root` (a handout, say). Returns the tests it lists. */
-export async function writeClassroom(root: string, labs: Lab[]): Promise<ClassroomTest[]> {
-  const config = autogradingConfig(await listTests(labs));
+export async function writeClassroom(root: string, labs: Lab[], listed?: ListedTest[]): Promise<ClassroomTest[]> {
+  const config = autogradingConfig(listed ?? (await listTests(labs)));
   mkdirSync(path.join(root, '.github', 'classroom'), { recursive: true });
   mkdirSync(path.join(root, '.github', 'workflows'), { recursive: true });
   writeFileSync(path.join(root, '.github', 'classroom', 'autograding.json'), JSON.stringify(config, null, 2) + '\n');

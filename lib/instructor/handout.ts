@@ -4,10 +4,10 @@
 // Classroom config. Never the solutions, the hidden tests or the kit's own tests.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { course, labs as allLabs, type Lab } from '../course.ts';
+import { course, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { writeClassroom } from './classroom.ts';
-import { HIDDEN_MANIFEST, listHiddenTests, manifestOf, type HiddenManifest } from './hidden.ts';
+import { HIDDEN_DIR, HIDDEN_MANIFEST, hiddenTestPaths, manifestOf, type HiddenManifest } from './hidden.ts';
 import { listTests } from './list-tests.ts';
 
 /** What a student gets, relative to the kit. Everything else stays behind. */
@@ -111,12 +111,16 @@ export async function makeHandout(dir: string, labs: Lab[] = allLabs()): Promise
     writeFileSync(path.join(dir, 'course.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
-  const hidden = manifestOf(labs, await listHiddenTests(labs));
+  // One listing of the public and the hidden tests (vitest list imports every file: not free).
+  const listed = await listTests(labs, (l) => [...labTestPaths(l), ...hiddenTestPaths(l)]);
+  const isSecret = (file: string) => file.startsWith(HIDDEN_DIR() + path.sep);
+  const open = listed.filter((t) => !isSecret(t.file));
+  const hidden = manifestOf(labs, listed.filter((t) => isSecret(t.file)));
   writeFileSync(path.join(dir, HIDDEN_MANIFEST), JSON.stringify(hidden, null, 2) + '\n');
   const points = new Map<string, number>();
-  for (const t of await listTests(labs)) points.set(t.slug, (points.get(t.slug) ?? 0) + t.points);
+  for (const t of open) points.set(t.slug, (points.get(t.slug) ?? 0) + t.points);
   writeFileSync(path.join(dir, 'README.md'), studentReadme(labs, points, hidden));
-  await writeClassroom(dir, labs);
+  await writeClassroom(dir, labs, open);
   return { dir, hidden, files: files + 4 };
 }
 
