@@ -88,7 +88,7 @@ async function loginSoon(t: LabContext, server: ServerProcess, a: { user: string
     c.send(`PASS ${a.password}`);
     const reply = await c.readLine();
     if (reply.startsWith('+OK')) return c;
-    if (i >= 10 || !reply.startsWith('-ERR [IN-USE]')) {
+    if (i >= 20 || !reply.startsWith('-ERR [IN-USE]')) {
       throw new LabFailure(`${after}, the maildrop stayed locked.\n${c.transcript.render('expected +OK: a session that ends must release the lock')}`);
     }
     c.close();
@@ -159,17 +159,17 @@ graded('a server killed with SIGKILL leaves all mail and no lock that blocks the
 
 graded('autologout: a quiet session is closed without a reply, its deletions undone and its lock freed', 2, async (t) => {
   const a = account([note(1), note(2)]);
-  const server = await t.start('server.ts', { args: ['--mail-root', root.dir, '--idle-timeout', '1'] });
+  const server = await t.start('server.ts', { args: ['--mail-root', root.dir, '--idle-timeout', '1.5'] });
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
   await c.command('DELE 1', /^\+OK/);
-  // Each command restarts the timer: 0.6 s + 0.6 s of activity outlives a fixed 1 s.
+  // Each command restarts the timer: 0.9 s + 0.9 s of activity outlives a fixed 1.5 s.
   for (let i = 0; i < 2; i++) {
-    await sleep(600);
+    await sleep(900);
     await c.command('NOOP', /^\+OK/);
   }
-  c.transcript.note('(the client goes quiet; --idle-timeout is 1 s)');
-  await c.expectClosed('the server to close the idle session after --idle-timeout 1 s, without a reply', 4000);
+  c.transcript.note('(the client goes quiet; --idle-timeout is 1.5 s)');
+  await c.expectClosed('the server to close the idle session after --idle-timeout 1.5 s, without a reply', 4500);
   const again = await t.tcp(server);
   await login(again, a.user, a.password);
   await again.command('STAT', `+OK 2 ${asSent(note(1)).length + asSent(note(2)).length}`);
