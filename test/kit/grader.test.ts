@@ -1,6 +1,6 @@
 // The student grader, end to end: the command a student types, the exit code
 // their shell sees, and the report they read.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,31 +14,33 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-grader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Run `npm run grade -- ARGS` as a student would, with its own state dir. */
-function grade(args: string[], state = path.join(tmp, 'state')) {
-  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, kitPath('lib/cli/grade.ts'), ...args], {
+function grade(args: string[], state = path.join(tmp, 'state')): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, kitPath('lib/cli/grade.ts'), ...args], {
     cwd: kitPath(),
-    encoding: 'utf8',
     timeout: 90_000,
     env: { ...process.env, SOCKET_KIT_STATE: state, NO_COLOR: '1' },
   });
-  return { code: r.status, out: r.stdout + r.stderr };
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
 }
 
-describe('npm run grade', () => {
-  test('a lab at full marks: every test passes, exit 0', () => {
-    const r = grade(['01', '--target', kitPath('solutions')]);
+describe.concurrent('npm run grade', () => {
+  test('a lab at full marks: every test passes, exit 0', async () => {
+    const r = await grade(['01', '--target', kitPath('solutions')]);
     expect(r.out).toMatch(/Score: (\d+)\/\1 {2}full marks/);
     expect(r.out).not.toMatch(/✗/);
     expect(r.code).toBe(0);
   });
 
-  test('a partly right submission: points for what works, a transcript and a hint for what does not, exit 1', () => {
+  test('a partly right submission: points for what works, a transcript and a hint for what does not, exit 1', async () => {
     // An instructor's copy of a submission: the reference server, and a client that never retries.
     const target = path.join(tmp, 'submission');
     cpSync(kitPath('solutions/01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
     const client = path.join(target, '01-udp-echo/client.ts');
     writeFileSync(client, readFileSync(client, 'utf8').replace("console.error(`no echo within", "finish(1, 'gave up'); console.error(`no echo within"));
-    const r = grade(['01', '--target', target]);
+    const r = await grade(['01', '--target', target]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/✓ echoes a datagram byte for byte\s+2\/2/);
     expect(r.out).toMatch(/✗ client retries when a datagram is lost\s+0\/2/);
@@ -49,14 +51,14 @@ describe('npm run grade', () => {
     expect(() => readFileSync(path.join(tmp, 'state', 'grades.json'))).toThrow();
   });
 
-  test('an unknown lab: says which labs there are, exit 2', () => {
-    const r = grade(['42']);
+  test('an unknown lab: says which labs there are, exit 2', async () => {
+    const r = await grade(['42']);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/'42' is not a lab\. The labs are:\n {2}01-udp-echo/);
   });
 
-  test('a --target that does not exist: says so, exit 2', () => {
-    const r = grade(['01', '--target', path.join(tmp, 'nowhere')]);
+  test('a --target that does not exist: says so, exit 2', async () => {
+    const r = await grade(['01', '--target', path.join(tmp, 'nowhere')]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/no such folder/);
   });
