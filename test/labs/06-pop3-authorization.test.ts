@@ -3,20 +3,19 @@
 // Each test is the session it checks, in C:/S: order.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { labTest, LabFailure } from '../../lib/harness/index.ts';
-import { MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { login, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
 
 const { graded, dir } = labTest('06-pop3-authorization');
-const root = new MailRoot([
-  { user: 'alice', password: 'wonderland' },
-  { user: 'bob', password: 'correct horse battery staple' },
-]);
-// Names an attacker might try, listed in passwd by a careless admin: still no way out of the mail root.
-writeFileSync(path.join(root.dir, 'passwd'), '../outside:pw\na/b:pw\n', { flag: 'a' });
-afterAll(() => root.remove());
-const pop3 = sharedServer(dir, () => ['--mail-root', root.dir]);
+const root = fileMailRoot(
+  [
+    { user: 'alice', password: 'wonderland' },
+    { user: 'bob', password: 'correct horse battery staple' },
+  ],
+  // Names an attacker might try, listed in passwd by a careless admin: still no way out of the mail root.
+  (r) => writeFileSync(path.join(r.dir, 'passwd'), '../outside:pw\na/b:pw\n', { flag: 'a' }),
+);
+const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
 
 graded('greets a new connection with +OK', 1, async (t) => {
   const c = await t.tcp(await pop3());
@@ -127,7 +126,7 @@ graded('a user name never leads outside the mail root: ../outside and a/b cannot
 
 graded('--stdio: the same session over standard input and output', 1, async (t) => {
   const r = await t.run('server.ts', {
-    args: ['--stdio', '--mail-root', root.dir],
+    args: ['--stdio', '--mail-root', root().dir],
     stdin: 'USER alice\r\nPASS wonderland\r\nNONSENSE\r\nQUIT\r\n',
   });
   const lines = r.stdout.split('\r\n');

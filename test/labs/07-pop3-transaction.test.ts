@@ -3,22 +3,20 @@
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { labTest, LabFailure, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { assertSameBytes, login, retrExact, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { assertSameBytes, login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
 
 const { graded, dir } = labTest('07-pop3-transaction');
-const root = new MailRoot();
-afterAll(() => root.remove());
-const pop3 = sharedServer(dir, () => ['--mail-root', root.dir]);
+const root = fileMailRoot();
+const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
 
 let users = 0;
 /** A fresh account in the shared mail root, so tests do not share maildrops. */
 function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
   const user = `user${++users}`;
   const password = `pw-${user}`;
-  root.addUser({ user, password, messages });
+  root().addUser({ user, password, messages });
   return { user, password };
 }
 
@@ -114,14 +112,14 @@ graded('RSET undoes every DELE of the session', 1, async (t) => {
 
 graded('QUIT after DELE removes exactly the marked messages from the Maildir', 2, async (t) => {
   const a = account(MAILS);
-  const before = root.files(a.user);
+  const before = root().files(a.user);
   const server = await pop3();
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
   await c.command('DELE 2', /^\+OK/);
   await c.command('QUIT', /^\+OK/);
   await c.expectClosed();
-  const after = root.files(a.user);
+  const after = root().files(a.user);
   const want = before.filter((_, i) => i !== 1);
   if (after.join() !== want.join()) {
     throw new LabFailure(`after DELE 2 and QUIT the Maildir should hold ${JSON.stringify(want)}; it holds ${JSON.stringify(after)}.\n${c.transcript.render()}`);
@@ -134,7 +132,7 @@ graded('QUIT after DELE removes exactly the marked messages from the Maildir', 2
 
 graded('a connection that drops without QUIT removes nothing, whatever DELE marked', 2, async (t) => {
   const a = account(MAILS);
-  const before = root.files(a.user);
+  const before = root().files(a.user);
   const server = await pop3();
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
@@ -148,7 +146,7 @@ graded('a connection that drops without QUIT removes nothing, whatever DELE mark
   await next.command('STAT', `+OK 3 ${total}`);
   await next.command('QUIT', /^\+OK/);
   await next.expectClosed();
-  const after = root.files(a.user);
+  const after = root().files(a.user);
   if (after.join() !== before.join()) {
     throw new LabFailure(`a session that never reached QUIT changed the Maildir: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}. Remove messages only in the UPDATE state.`);
   }
@@ -162,9 +160,9 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
   await c1.command('STAT', `+OK 1 ${sizes[0]}`);
   await c1.command('QUIT', /^\+OK/);
   await c1.expectClosed();
-  root.deliver(a.user, CRLF_MAIL, 'cur');
-  root.deliver(a.user, NO_EOL_MAIL);
-  writeFileSync(path.join(root.dir, a.user, 'tmp', '1700009999.M9P9.half-written'), 'Subject: still being delivered\n');
+  root().deliver(a.user, CRLF_MAIL, 'cur');
+  root().deliver(a.user, NO_EOL_MAIL);
+  writeFileSync(path.join(root().dir, a.user, 'tmp', '1700009999.M9P9.half-written'), 'Subject: still being delivered\n');
   c1.transcript.note('(two messages delivered, one into cur/ with flags; one half-written in tmp/)');
   const c2 = await t.tcp(server);
   await login(c2, a.user, a.password);

@@ -1,22 +1,20 @@
 // Graded tests for lab 08 — the extensions real clients use: UIDL, TOP,
 // CAPA (RFC 2449) and APOP (RFC 1939 §7).
 import { createHash } from 'node:crypto';
-import { afterAll } from 'vitest';
 import { labTest, LabFailure, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { assertSameBytes, login, retrExact, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { assertSameBytes, login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
 
 const { graded, dir } = labTest('08-pop3-extensions');
-const root = new MailRoot();
-afterAll(() => root.remove());
-const pop3 = sharedServer(dir, () => ['--mail-root', root.dir]);
+const root = fileMailRoot();
+const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
 
 let users = 0;
 /** A fresh account in the shared mail root, so tests do not share maildrops. */
 function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
   const user = `user${++users}`;
   const password = `pw-${user}`;
-  root.addUser({ user, password, messages });
+  root().addUser({ user, password, messages });
   return { user, password };
 }
 
@@ -60,7 +58,7 @@ graded('UIDL gives each message an id that stays the same across sessions, new m
   await c1.command('UIDL 2', `+OK 2 ${first.get(2)}`);
   await c1.command('QUIT', /^\+OK/);
   await c1.expectClosed();
-  root.deliver(a.user, mail(3));
+  root().deliver(a.user, mail(3));
   c1.transcript.note('(a third message is delivered)');
   const c2 = await t.tcp(server);
   await login(c2, a.user, a.password);

@@ -4,22 +4,20 @@
 // own file: 09-pop3-real-world.clients.test.ts.)
 import { readlinkSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { labTest, LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { login, retrExact, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
 
 const { graded, dir } = labTest('09-pop3-real-world');
-const root = new MailRoot();
-afterAll(() => root.remove());
-const pop3 = sharedServer(dir, () => ['--mail-root', root.dir]);
+const root = fileMailRoot();
+const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
 
 let users = 0;
 /** A fresh account in the shared mail root, so tests do not share maildrops. */
 function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
   const user = `user${++users}`;
   const password = `pw-${user}`;
-  root.addUser({ user, password, messages });
+  root().addUser({ user, password, messages });
   return { user, password };
 }
 
@@ -159,7 +157,7 @@ graded('a server killed with SIGKILL leaves all mail and no lock that blocks the
 
 graded('autologout: a quiet session is closed without a reply, its deletions undone and its lock freed', 2, async (t) => {
   const a = account([note(1), note(2)]);
-  const server = await t.start('server.ts', { args: ['--mail-root', root.dir, '--idle-timeout', '1.5'] });
+  const server = await t.start('server.ts', { args: ['--mail-root', root().dir, '--idle-timeout', '1.5'] });
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
   await c.command('DELE 1', /^\+OK/);
@@ -191,7 +189,7 @@ graded('a command line over 255 octets gets -ERR and the session carries on; 255
   await c.command('QUIT', /^\+OK/);
   // RFC 2449 §4: 255 octets with the CRLF is the limit, not over it. "PASS " + 248 + CRLF = 255.
   const long = { user: `user${++users}`, password: 'p'.repeat(248) };
-  root.addUser({ ...long, messages: [note(2)] });
+  root().addUser({ ...long, messages: [note(2)] });
   const c2 = await t.tcp(server);
   await c2.expect(/^\+OK/, 'the greeting');
   await c2.command(`USER ${long.user}`, /^\+OK/);
@@ -206,7 +204,7 @@ graded('the lock holds across processes: a --stdio session meets -ERR [IN-USE] w
   const a = account([note(1)]);
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
-  const r = await t.run('server.ts', { args: ['--stdio', '--mail-root', root.dir], stdin: `USER ${a.user}\r\nPASS ${a.password}\r\nQUIT\r\n` });
+  const r = await t.run('server.ts', { args: ['--stdio', '--mail-root', root().dir], stdin: `USER ${a.user}\r\nPASS ${a.password}\r\nQUIT\r\n` });
   const replies = r.stdout.split('\r\n');
   if (!/^-ERR \[IN-USE\]/.test(replies[2] ?? '')) {
     throw new LabFailure(`while a TCP session held ${a.user}'s maildrop, a second server process (--stdio) was asked to log in to it. Its reply to PASS should be "-ERR [IN-USE] ...": a lock only this process knows about does not stop another process.\n${r.describe()}`);
@@ -263,7 +261,7 @@ graded('RETR streams with backpressure: a client that stops reading holds the se
   const server = await pop3();
   const mb = 32;
   const a = account([bigMessage(mb)]);
-  const file = path.join(root.dir, a.user, 'new', readdirSync(path.join(root.dir, a.user, 'new'))[0]!);
+  const file = path.join(root().dir, a.user, 'new', readdirSync(path.join(root().dir, a.user, 'new'))[0]!);
   const slow = await t.tcp(server);
   await login(slow, a.user, a.password);
   await slow.command('RETR 1', /^\+OK/);
