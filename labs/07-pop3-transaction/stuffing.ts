@@ -9,7 +9,6 @@ const CR = 0x0d;
 const DOT = 0x2e;
 const CR_BUF = Buffer.from('\r');
 const DOT_BUF = Buffer.from('.');
-const LF_BUF = Buffer.from('\n');
 const CRLF_BUF = Buffer.from('\r\n');
 
 /**

@@ -9,7 +9,6 @@ const CR = 0x0d;
 const DOT = 0x2e;
 const CR_BUF = Buffer.from('\r');
 const DOT_BUF = Buffer.from('.');
-const LF_BUF = Buffer.from('\n');
 const CRLF_BUF = Buffer.from('\r\n');
 
 /**
@@ -76,7 +75,7 @@ export class Stuffer {
   end(): Buffer {
     if (this.done || this.atLineStart) return Buffer.alloc(0);
     this.atLineStart = true;
-    return this.prevCR ? LF_BUF : CRLF_BUF;
+    return CRLF_BUF; // a CR that ends the file ended no line: it is data, like any CR not before an LF
   }
 }
 
@@ -104,6 +103,6 @@ export class WireSize {
 
   total(): number {
     if (this.last === -1 || this.last === LF) return this.octets;
-    return this.octets + (this.prevCR ? 1 : 2);
+    return this.octets + 2; // the CRLF that Stuffer.end() adds
   }
 }

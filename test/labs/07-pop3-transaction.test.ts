@@ -3,7 +3,7 @@
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { labTest, LabFailure, type TcpClient } from '../../lib/harness/index.ts';
+import { labTest, LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 import { assertSameBytes, login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
 
@@ -169,3 +169,30 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
   await c2.command('STAT', `+OK 3 ${total}`);
   for (let i = 0; i < 3; i++) await retrExact(c2, i + 1, asSent(MAILS[i]!));
 }, { hint: 'new-mail' });
+
+/** A random message from a seed: text, CRLF, bare LF, bare CR, leading dots and any byte at all, up to ~150 KB. */
+function randomMessage(next: () => number): Buffer {
+  const pieces = ['Subject: random\r\n', '\r\n', '\n', '\r', '.', '..', '.\r\n', '.\n', 'word ', 'x'.repeat(70)];
+  const target = next() < 0.25 ? Math.floor(next() * 150_000) : Math.floor(next() * 2_000);
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (size < target) {
+    const p = next() < 0.1 ? Buffer.from([Math.floor(next() * 256)]) : Buffer.from(pieces[Math.floor(next() * pieces.length)]!, 'latin1');
+    parts.push(p);
+    size += p.length;
+  }
+  return Buffer.concat(parts);
+}
+
+graded('RETR and LIST are exact for 12 random messages: CR, LF, dots and any byte, small and over 64 KB', 2, async (t) => {
+  const seed = t.seed();
+  const next = prng(seed);
+  const messages = Array.from({ length: 12 }, () => randomMessage(next));
+  messages[0] = Buffer.alloc(0); // an empty file is a message too
+  const a = account(messages);
+  const c = await t.tcp(await pop3());
+  await login(c, a.user, a.password);
+  await expectList(c, messages.map((m, i) => [i + 1, asSent(m).length]));
+  for (let i = 0; i < messages.length; i++) await retrExact(c, i + 1, asSent(messages[i]!));
+  await c.command('QUIT', /^\+OK/);
+}, { hint: 'stuffing' });
