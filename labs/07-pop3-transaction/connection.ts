@@ -69,7 +69,7 @@ export class Connection {
       while (this.queue.length && !this.closed) {
         const item = this.queue.shift()!;
         const reply = await this.session.handle(item);
-        // The client left while the command ran (a PASS that took the lock, say): let go again.
+        // The client left while the command ran: end the session again, in case the command took something (lab 09: a lock).
         if (this.closed) return this.session.end();
         await this.send(reply);
         if (reply.close) return this.finish('QUIT', true);
