@@ -1,8 +1,8 @@
-// RFC 1939 §8: "the POP3 server then acquires an exclusive-access lock on the
+// RFC 1939 §4: "the POP3 server then acquires an exclusive-access lock on the
 // maildrop". One session per maildrop, across this process and any other
 // (another server, a --stdio session): a lock file made with O_EXCL that holds
 // the owner's pid, so the lock of a killed server is seen as stale and taken.
-// https://www.rfc-editor.org/rfc/rfc1939#section-8
+// https://www.rfc-editor.org/rfc/rfc1939#section-4
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'; // all you need
 import path from 'node:path';
 

@@ -58,7 +58,7 @@ function openOffsets(server: ServerProcess, file: string): number[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ---- the exclusive-access lock (RFC 1939 §8, RFC 2449 §8.1.1 IN-USE) -------
+// ---- the exclusive-access lock (RFC 1939 §4, RFC 2449 §8.1.2 IN-USE) -------
 
 graded('a second login to a maildrop in use gets -ERR [IN-USE]; the first session carries on', 3, async (t) => {
   const server = await pop3();
