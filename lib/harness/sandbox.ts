@@ -6,21 +6,25 @@
 // environment program.ts builds): it is their code on their machine. The
 // instructor's grader sets SOCKET_KIT_SANDBOX=1, and then every program runs:
 //
-//   sh supervisor   root; the process-group leader the harness signals and kills;
-//   │               forwards signals, ends the way the program ended, removes the cgroups
-//   └ unshare --pid --mount --fork --kill-child
-//     └ sh init     pid 1 of a new PID namespace, still root: joins a memory cgroup and
-//       │           a pids cgroup of its own, covers the solutions, the hidden tests and
-//       │           SOCKET_KIT_SANDBOX_HIDE with an empty tmpfs. When it ends, the kernel
-//       │           kills everything left in the namespace, detached or not.
-//       └ setpriv --reuid U   a uid that owns nothing of the kit and can signal no one else
-//         └ node --max-old-space-size=… --import tsx FILE ARGS
+//   unshare --mount      (exec)  a mount namespace of the program's own
+//   → sh init            (exec)  root: starts the watcher, joins a memory cgroup and a
+//                                pids cgroup of the program's own, covers the solutions,
+//                                the hidden tests and SOCKET_KIT_SANDBOX_HIDE with an
+//                                empty tmpfs (in this namespace only)
+//   → setpriv --reuid U  (exec)  a uid that owns nothing of the kit, can signal no one else
+//   → node --max-old-space-size=… (tsx, or the program bundled once) FILE ARGS
 //
+// One process all along (each step execs the next), so the harness's child is
+// the program itself. Beside it, a root watcher kills whatever the program
+// left in its cgroups once it ends, detached or not.
+//
+// No PID namespace: a student's programs must see each other's pids (a POP3
+// lock file names its owner's pid, and a second server checks it is alive).
 // Each layer is used only where this machine allows it (probed once); where a
 // layer is missing, sandboxReport() says so: nothing is silently faked. Without
 // a pids cgroup, `prlimit --nproc` on the uid bounds the processes instead.
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,10 +39,14 @@ export interface Launch {
 
 /** Limits of a confined program: generous for a lab program, small for a hostile one. */
 export const LIMITS = {
-  /** V8 heap: a JavaScript memory hog aborts with "heap out of memory". */
-  heapMb: 256,
-  /** The whole process tree, Buffers included (memory cgroup): SIGKILL beyond it. */
+  /** The whole process tree, Buffers included (memory cgroup): SIGKILL beyond it, with a reason. */
   memoryMb: 768,
+  /**
+   * V8's heap: above the memory limit, so that where the cgroup exists a
+   * JavaScript hog meets the cgroup first (and its clear reason, rather than
+   * V8's native stack dump); where it does not, this is the backstop.
+   */
+  heapMb: 1024,
   /** Tasks (processes and threads). Node with tsx and its esbuild uses about 18. */
   processes: 96,
 };
@@ -57,7 +65,7 @@ interface Abilities {
   uid: boolean;
   /** prlimit works (the fallback process bound, enforced for a non-root uid). */
   prlimit: boolean;
-  /** unshare --pid --mount works: no process outlives the program, hidden paths are covered. */
+  /** unshare --mount works: the hidden paths can be covered for the program alone. */
   namespaces: boolean;
   /** Writable cgroup v1 controllers. */
   memory: boolean;
@@ -90,7 +98,7 @@ function probe(): Abilities {
     // The uid must be able to load tsx from the kit: a kit under a private folder (/root, say) cannot be.
     uid: root && works('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', fileURLToPath(TSX_LOADER)]),
     prlimit: works('prlimit', ['--nproc=64', 'true']),
-    namespaces: root && works('unshare', ['--pid', '--mount', '--fork', '--kill-child', 'true']),
+    namespaces: root && works('unshare', ['--mount', 'true']),
     memory: root && writableController('memory', 'memory.limit_in_bytes'),
     pids: root && writableController('pids', 'cgroup.procs'),
   };
@@ -104,11 +112,12 @@ export function sandboxReport(): string[] {
   const procs = a.pids ? 'pids cgroup' : a.uid && a.prlimit ? 'prlimit --nproc on the uid' : '';
   return [
     `yes wall time per test, output capped, process group killed (harness)`,
-    `yes scrubbed environment; JavaScript heap ${LIMITS.heapMb} MB`,
+    `yes scrubbed environment; JavaScript heap at most ${LIMITS.heapMb} MB`,
     `${on(a.memory)} memory ${LIMITS.memoryMb} MB for the whole process tree (memory cgroup)`,
     `${on(!!procs)} at most ${LIMITS.processes} processes and threads${procs ? ` (${procs})` : ''}`,
     `${on(a.uid)} an unprivileged uid per program (cannot read root-only files or signal the grader)${a.uid || process.getuid?.() !== 0 ? '' : ': the kit must be readable by other users (chmod o+rx on its folder and parents)'}`,
-    `${on(a.namespaces)} PID namespace (nothing outlives the program); solutions and hidden tests covered (mount namespace)`,
+    `${on(a.pids || a.memory)} nothing the program starts outlives it, detached or not (killed through its cgroup)`,
+    `${on(a.namespaces)} solutions, hidden tests and other students' work covered (mount namespace)`,
   ];
 }
 
@@ -169,8 +178,17 @@ export function sweepCgroups(): void {
       for (const name of readdirSync(path.join(CGROUP_ROOT, controller))) {
         const owner = new RegExp(`^${CGROUP_PREFIX}(\\d+)-\\d+$`).exec(name);
         if (!owner || alive(Number(owner[1]))) continue;
+        const cg = path.join(CGROUP_ROOT, controller, name);
         try {
-          rmdirSync(path.join(CGROUP_ROOT, controller, name)); // fails while a process is inside: fine
+          // Left by a supervisor that was SIGKILLed before it could clean up.
+          for (const pid of readFileSync(path.join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+            try {
+              process.kill(Number(pid), 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          }
+          rmdirSync(cg); // fails while a process is still dying: the next sweep gets it
         } catch {
           /* busy or gone */
         }
@@ -198,77 +216,56 @@ function makeCgroup(controller: 'memory' | 'pids', name: string): string {
   return dir;
 }
 
-// Both scripts below run a command as their child, forward the harness's
-// signals to it, wait for it and end the way it ended: the same exit code, or
-// 128+N for a death by signal N, which the supervisor turns back into signal N.
-// `exec 3<&0` keeps stdin (a background job's would be /dev/null); the shell's
-// own stderr goes to /dev/null (no "Killed" notices), the program's to fd 4.
-const RUN_CHILD = `
-exec 3<&0 4>&2 2>/dev/null
-"$@" <&3 2>&4 3<&- 4>&- &
-child=$!
-exec 3<&-
-trap 'fwd TERM' TERM
-trap 'fwd INT' INT
-trap 'fwd HUP' HUP
-while :; do
-  wait $child; rc=$?
-  kill -0 $child 2>/dev/null || break
-done
-`;
-
-// The supervisor. $1 = 1 when the program sits in a PID namespace (then the
-// signal goes to the namespace's init, the unshare's child), $2 = memory
-// cgroup, $3 = pids cgroup, $4 = a TMPDIR to remove at the end ('-' for none).
-const SUPERVISOR = `
-ns=$1; mem=$2; pids=$3; tmp=$4; shift 4
-fwd() {
-  if [ "$ns" = 1 ]; then
-    for p in $(cat /proc/$child/task/*/children 2>/dev/null); do kill -$1 $p 2>/dev/null; done
-  else
-    kill -$1 $child 2>/dev/null
-  fi
-}
-${RUN_CHILD}
-if [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
-  sig=$((rc - 128))
-  if [ "$mem" != - ] && grep -q '^oom_kill [1-9]' "$mem/memory.oom_control" 2>/dev/null; then
-    echo "socket-kit sandbox: the program was stopped because it used more than ${LIMITS.memoryMb} MB of memory." >&4
-  elif [ $sig = 6 ]; then
-    echo "socket-kit sandbox: the program aborted; the sandbox allows a JavaScript heap of ${LIMITS.heapMb} MB (does something grow without bound?)." >&4
-  fi
-fi
-for cg in "$mem" "$pids"; do
-  [ "$cg" = - ] && continue
-  for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
-done
-[ "$tmp" != - ] && rm -rf "$tmp"
-if [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
-  trap - TERM INT HUP
-  kill -$sig $$
-fi
-exit $rc
-`;
-
-// The init: pid 1 inside the namespaces, still root. Joins the cgroups, covers
-// the hidden paths (failing closed), then runs the program as its child, so the
-// program keeps ordinary signal semantics (a pid 1 ignores the signals it has
-// no handler for). $1 = memory cgroup, $2 = pids cgroup, then hidden paths,
-// '--', and the command.
+// The init, root, inside the mount namespace when there is one. It starts the
+// watcher, joins the program's cgroups, covers the hidden paths (failing
+// closed), and then becomes the program: the harness's child *is* the program,
+// so signals reach it and its exit status comes back as they would unconfined,
+// and a program killed outright is reaped at once (a POP3 server's lock, which
+// names its pid, is then seen to be stale).
+// $1 = memory cgroup, $2 = pids cgroup, $3 = TMPDIR to remove ('-' for none),
+// $4 = the watcher's script, then hidden paths, '--', and the command.
 const INIT = `
-for cg in "$1" "$2"; do
+mem=$1; pids=$2; tmp=$3; watch=$4; shift 4
+env -i PATH="$PATH" setsid /bin/sh -c "$watch" socket-kit-watch $$ "$mem" "$pids" "$tmp" </dev/null >/dev/null &
+for cg in "$mem" "$pids"; do
   [ "$cg" = - ] && continue
   echo 0 > "$cg/cgroup.procs" || { echo "socket-kit sandbox: cannot join $cg" >&2; exit 125; }
 done
-shift 2
 while [ "$1" != -- ]; do
   mount -t tmpfs -o size=4k,mode=000 socket-kit-hidden "$1" || { echo "socket-kit sandbox: cannot hide $1" >&2; exit 125; }
   shift
 done
 shift
-fwd() { kill -$1 $child 2>/dev/null; }
-${RUN_CHILD}
-exit $rc
+exec "$@"
+`;
+
+// The watcher: root, in a session of its own (the harness's signals to the
+// program's group do not reach it), outside the program's cgroups. It waits for
+// the program to end (\`tail --pid\` looks every 50 ms, without forking; a
+// parent-death signal would not do: it cannot cross from the program's uid to
+// root), says why if the memory limit stopped it, kills whatever the program
+// left in its cgroups (detached or not: a cgroup is not escaped by setsid), and
+// removes the cgroups and the TMPDIR.
+const WATCH = `
+prog=$1; mem=$2; pids=$3; tmp=$4
+tail --pid="$prog" -s 0.05 -f /dev/null
+if [ "$mem" != - ] && grep -q '^oom_kill [1-9]' "$mem/memory.oom_control" 2>/dev/null; then
+  echo "socket-kit sandbox: the program was stopped because it used more than ${LIMITS.memoryMb} MB of memory." >&2
+fi
+for cg in "$pids" "$mem"; do
+  [ "$cg" = - ] && continue
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    procs=$(cat "$cg/cgroup.procs" 2>/dev/null)
+    [ -z "$procs" ] && break
+    kill -9 $procs 2>/dev/null
+    sleep 0.02
+  done
+done
+for cg in "$mem" "$pids"; do
+  [ "$cg" = - ] && continue
+  for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+done
+[ "$tmp" != - ] && rm -rf "$tmp"
 `;
 
 /**
@@ -338,16 +335,16 @@ export function confine(launch: Launch): Launch {
     const { uid, given } = lendUid(n);
     env.TMPDIR = env.HOME = makeTmp(uid);
     if (!given) tmpToRemove = env.TMPDIR;
-    const drop = ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--'];
+    // --pdeathsig: a grader that dies takes its programs with it.
+    const drop = ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--pdeathsig=KILL', '--'];
     const nproc = !a.pids && a.prlimit ? ['prlimit', `--nproc=${LIMITS.processes}`, '--'] : [];
     inner = [...nproc, ...drop, ...inner];
   }
-  const init = ['/bin/sh', '-c', INIT, 'socket-kit-init', mem, pids];
-  if (a.namespaces) inner = ['unshare', '--pid', '--mount', '--fork', '--kill-child', '--', ...init, ...hiddenPaths(), '--', ...inner];
-  else inner = [...init, '--', ...inner];
+  const init = ['/bin/sh', '-c', INIT, 'socket-kit-init', mem, pids, tmpToRemove, WATCH];
+  const all = a.namespaces ? ['unshare', '--mount', '--', ...init, ...hiddenPaths(), '--', ...inner] : [...init, '--', ...inner];
   return {
-    command: '/bin/sh',
-    args: ['-c', SUPERVISOR, 'socket-kit-sandbox', a.namespaces ? '1' : '0', mem, pids, tmpToRemove, ...inner],
+    command: all[0]!,
+    args: all.slice(1),
     env,
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { findLab, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
+import { sandboxTmp, UID_BASE } from '../harness/sandbox.ts';
 import { failedResults, toGradescope, type GradescopeResults, type Visibility } from './gradescope-results.ts';
 import { HIDDEN_DIR, hiddenTestPaths, listHiddenTests } from './hidden.ts';
 import { Staging } from './submissions.ts';
@@ -132,6 +133,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
       env: {
         SOCKET_KIT_SANDBOX: '1',
         SOCKET_KIT_SANDBOX_BUNDLE: '1',
+        // One uid for all of the submission's programs: they may check each other's pids (a POP3 lock).
+        SOCKET_KIT_SANDBOX_UID: String(UID_BASE),
         SOCKET_KIT_SANDBOX_HIDE: [path.join(root, 'results'), path.join(root, 'submission')].join(path.delimiter),
       },
       timeoutMs: 60_000 + 120_000 * labs.length,
@@ -146,6 +149,7 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     results = failedResults((e as Error).message, seconds());
   } finally {
     staging.close();
+    rmSync(sandboxTmp(UID_BASE), { recursive: true, force: true });
   }
   writeResults(root, results);
   return results;
