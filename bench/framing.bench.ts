@@ -66,7 +66,7 @@ function report(): void {
     const ratio = r.ratio;
     const verdict = r.target === undefined ? '' : ratio >= r.target ? `  (target ≥ ${r.target}×: met)` : `  (target ≥ ${r.target}×: NOT met)`;
     console.log(
-      `${r.name.padEnd(44)} ${mbps(r.bytes, r.ms).toFixed(0).padStart(6)} MB/s   ${r.baseline} ${mbps(r.bytes, r.baselineMs).toFixed(0).padStart(6)} MB/s   ratio ${ratio.toFixed(2)}×${verdict}`,
+      `${r.name.padEnd(44)} ${mbps(r.bytes, r.ms).toFixed(0).padStart(6)} MiB/s   ${r.baseline} ${mbps(r.bytes, r.baselineMs).toFixed(0).padStart(6)} MiB/s   ratio ${ratio.toFixed(2)}×${verdict}`,
     );
     if (r.held) console.log(`${''.padEnd(44)} held at most ${r.held}`);
   }
@@ -160,8 +160,8 @@ function quadratic(valueSize: number): void {
   }, 3);
   const mib = valueSize / (1024 * 1024);
   console.log(
-    `one ${mib} MiB frame in ${chunks.length} chunks: reference ${linear.toFixed(1)} ms (${mbps(data.length, linear).toFixed(0)} MB/s), ` +
-      `re-concatenating ${naive.toFixed(1)} ms (${mbps(data.length, naive).toFixed(0)} MB/s): ${(naive / linear).toFixed(1)}× slower, ` +
+    `one ${mib} MiB frame in ${chunks.length} chunks: reference ${linear.toFixed(1)} ms (${mbps(data.length, linear).toFixed(0)} MiB/s), ` +
+      `re-concatenating ${naive.toFixed(1)} ms (${mbps(data.length, naive).toFixed(0)} MiB/s): ${(naive / linear).toFixed(1)}× slower, ` +
       `having copied about ${((chunks.length * (chunks.length + 1)) / 2 * CHUNK / (1024 * 1024 * 1024)).toFixed(1)} GiB`,
   );
 }

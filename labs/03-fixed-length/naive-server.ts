@@ -2,7 +2,7 @@
 // 'data' event as one whole message. It is wrong, on purpose. TCP hands over
 // bytes as they come, so one message may arrive as many events and many
 // messages as one. Run it, then send to it with the chaos writer (see the lesson).
-// Run: npx tsx naive-server.ts --host 127.0.0.1 --port 7003
+// Run: npx tsx labs/03-fixed-length/naive-server.ts --host 127.0.0.1 --port 7003
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 

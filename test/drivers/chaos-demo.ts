@@ -38,7 +38,8 @@ await new Promise((r) => setTimeout(r, 300)); // the demo's only sleep: let the 
 
 const got = Buffer.concat(replies);
 const log = server.stdout.text().split('\n').filter((l) => l.startsWith('message'));
-console.log(`#  server's log: ${log.length} 'data' event(s)`);
+if (log.length > 0) console.log(`#  server's log: ${log.length} 'data' event(s)`);
+else console.log('#  (this server does not log its events)');
 for (const l of log.slice(0, 6)) console.log(`#    ${l}`);
 if (log.length > 6) console.log(`#    … ${log.length - 6} more`);
 const shown = (r: Buffer) => `S: ${JSON.stringify(r.toString('latin1').replace(/\0+$/, ''))}`;

@@ -60,8 +60,8 @@ export function checks(mod: FrameModule, opts: { runs: number; seed: number }): 
         const d = new mod.FrameDecoder(maxValue);
         const setup = `new FrameDecoder(${maxValue})`;
         const ok = attempt(() => cut(atLimit, sizes).flatMap((c) => d.push(c)));
-        if ('threw' in ok) return `${setup} fed a frame of exactly ${maxValue} value bytes: threw ${ok.threw}; a value at the limit is allowed`;
-        if (ok.value.length !== 1 || ok.value[0]!.value.length !== maxValue) return `${setup} fed one frame of ${maxValue} value bytes: got ${ok.value.length} frame(s)`;
+        if ('threw' in ok) return `${setup} fed a frame whose value is exactly ${maxValue} bytes: threw ${ok.threw}; a value at the limit is allowed`;
+        if (ok.value.length !== 1 || ok.value[0]!.value.length !== maxValue) return `${setup} fed one frame whose value is ${maxValue} bytes: got ${ok.value.length} frame(s)`;
         let fed = 0;
         for (const c of cut(wire(0x02, announced), sizes)) {
           fed += c.length;
