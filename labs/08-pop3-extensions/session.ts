@@ -131,6 +131,7 @@ export class Session {
     // The line was read byte for byte (latin1); passwd is UTF-8.
     const given = Buffer.from(password, 'latin1').toString('utf8');
     const expected = await passwordOf(this.opts.mailRoot, name);
+    // TODO (lab 08): with RESP-CODES (RFC 2449 §8, RFC 3206 §5) a failed login says why: '-ERR [AUTH] ...'.
     if (expected === undefined || !sameSecret(given, expected)) return err('invalid user name or password');
     return this.login(name);
   }
@@ -190,7 +191,7 @@ export class Session {
     }
     const { count, octets } = this.maildrop.stat();
     const body = lines(this.maildrop.live().map(({ n, msg }) => `${n} ${msg.size}`));
-    return { line: `+OK ${count} messages (${octets} octets)`, body };
+    return { line: `+OK ${count} message${count === 1 ? "" : "s"} (${octets} octets)`, body };
   }
 
   /** UIDL: "+OK" and a line "<n> <uid>" per message not deleted (multi-line); UIDL n: "+OK <n> <uid>". */

@@ -109,7 +109,7 @@ export class TcpClient {
   fail(got: string, expected: string): never {
     this.opts.server?.assertAlive(`the test waited for ${expected}`);
     const partial = this.buf.length ? `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})` : '';
-    throw new LabFailure(`${expected}: got ${got}.\n${this.transcript.render(`expected ${expected}`)}${partial}`);
+    throw new LabFailure(`waited for ${expected}; instead, ${got}.\n${this.transcript.render(`expected ${expected}`)}${partial}`);
   }
 
   // ---- line protocol -------------------------------------------------------
@@ -124,6 +124,7 @@ export class TcpClient {
   /** Send raw bytes exactly as given (no line end added). */
   sendRaw(data: Buffer | string, label?: string): void {
     const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    this.lastSent = label ?? showBytes(b);
     this.transcript.add('C', label ?? showBytes(b));
     this.socket.write(b);
   }
@@ -151,7 +152,7 @@ export class TcpClient {
     const ok = expected instanceof RegExp ? expected.test(line) : line === expected;
     if (!ok) {
       this.opts.server?.assertAlive('the test read a reply');
-      throw new LabFailure(`reply to '${this.lastSent}' was not what the protocol requires.\n${this.transcript.render(`expected ${desc}`)}`);
+      throw new LabFailure(`${what ?? `the reply to '${this.lastSent}'`} was not what the protocol requires.\n${this.transcript.render(`expected ${desc}`)}`);
     }
     return line;
   }

@@ -159,7 +159,7 @@ export class Session {
     }
     const { count, octets } = this.maildrop.stat();
     const body = lines(this.maildrop.live().map(({ n, msg }) => `${n} ${msg.size}`));
-    return { line: `+OK ${count} messages (${octets} octets)`, body };
+    return { line: `+OK ${count} message${count === 1 ? "" : "s"} (${octets} octets)`, body };
   }
 
   async retr(arg: string): Promise<Reply> {

@@ -25,7 +25,7 @@ export interface SessionOptions {
   mailRoot: string;
 }
 
-/** RFC 2449 §5 CAPA: only what this server does. No EXPIRE or LOGIN-DELAY: it enforces neither. */
+/** RFC 2449 §5 CAPA: only what this server does. No LOGIN-DELAY (none is enforced) and no EXPIRE (no retention policy to announce). */
 const CAPABILITIES = ['TOP', 'UIDL', 'USER', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE', 'IMPLEMENTATION Socket-Kit'];
 
 const ok = (text = ''): Reply => ({ line: text ? `+OK ${text}` : '+OK' });
@@ -182,7 +182,7 @@ export class Session {
     }
     const { count, octets } = this.maildrop.stat();
     const body = lines(this.maildrop.live().map(({ n, msg }) => `${n} ${msg.size}`));
-    return { line: `+OK ${count} messages (${octets} octets)`, body };
+    return { line: `+OK ${count} message${count === 1 ? "" : "s"} (${octets} octets)`, body };
   }
 
   uidl(arg: string | undefined): Reply {

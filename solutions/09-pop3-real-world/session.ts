@@ -27,7 +27,7 @@ export interface SessionOptions {
   locks: MaildropLocks;
 }
 
-/** RFC 2449 §5 CAPA: only what this server does. No EXPIRE or LOGIN-DELAY: it enforces neither. */
+/** RFC 2449 §5 CAPA: only what this server does. No LOGIN-DELAY (none is enforced) and no EXPIRE (no retention policy to announce). */
 const CAPABILITIES = ['TOP', 'UIDL', 'USER', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE', 'IMPLEMENTATION Socket-Kit'];
 
 const ok = (text = ''): Reply => ({ line: text ? `+OK ${text}` : '+OK' });
@@ -151,7 +151,8 @@ export class Session {
     let locked: boolean;
     try {
       locked = this.opts.locks.tryLock(dir);
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       locked = false;
       // The Maildir folder is missing: create it below, then lock.
       try {
@@ -203,7 +204,7 @@ export class Session {
     }
     const { count, octets } = this.maildrop.stat();
     const body = lines(this.maildrop.live().map(({ n, msg }) => `${n} ${msg.size}`));
-    return { line: `+OK ${count} messages (${octets} octets)`, body };
+    return { line: `+OK ${count} message${count === 1 ? "" : "s"} (${octets} octets)`, body };
   }
 
   uidl(arg: string | undefined): Reply {
