@@ -5,9 +5,10 @@
 // and the run goes on.
 import { rmSync } from 'node:fs';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Lab } from '../course.ts';
-import { KIT_ROOT } from '../paths.ts';
+import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { sandboxTmp, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
@@ -35,6 +36,16 @@ export interface ClassRun {
   gradebook: string;
   hidden: ListedTest[];
   ms: number;
+}
+
+/**
+ * One vitest worker per student, reused for all of its test files
+ * (--no-isolate): the kit's harness is loaded once, not once per lab, which is
+ * a quarter of a class run's CPU. Lab test files keep no state between files.
+ */
+function noIsolate(): Record<string, string> {
+  const preload = `--import=${pathToFileURL(kitPath('lib', 'instructor', 'vitest-flags.mjs')).href}`;
+  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '), SOCKET_KIT_VITEST_ARGS: '--no-isolate' };
 }
 
 /** One uid per student of this run: no two students graded at once share one. */
@@ -66,6 +77,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     // Parallelism comes from grading several students at once; each student's
     // labs run one file at a time, so `--jobs 1` really is one at a time.
     VITEST_MAX_WORKERS: '1',
+    ...noIsolate(),
   };
   const timeoutMs = opts.studentTimeoutMs ?? 120_000 + 120_000 * opts.labs.length;
   const grades: StudentGrade[] = [];
