@@ -9,10 +9,6 @@ import { parse } from './args.ts';
 
 const USAGE = 'npm run build:site [-- --out DIR]   (default site-dist/)';
 const { values } = parse(process.argv.slice(2), { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 const out = path.resolve(values.out ?? kitPath('site-dist'));
 try {
   const n = writeStaticSite(out, kitSource(false));

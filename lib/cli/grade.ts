@@ -19,10 +19,6 @@ const { values, positionals } = parse(
   { target: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 
 let chosen;
 try {

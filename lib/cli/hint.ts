@@ -1,10 +1,9 @@
 // npm run hint -- [LAB] [--all] [--reset]
 // Shows the next hint for a lab that you have not seen yet, and remembers it.
-import { labs, resolveLabs, type Lab } from '../course.ts';
-import { nextLab } from '../course-map.ts';
+import type { Lab } from '../course.ts';
 import { forgetHints, seenList, takeNextHint } from '../tools/hints.ts';
 import { labNumber } from '../tools/state.ts';
-import { parse } from './args.ts';
+import { chosenLab, parse } from './args.ts';
 
 const USAGE = 'npm run hint -- [LAB] [--all] [--reset]\n  LAB defaults to the first lab not yet at full marks.\n  --all: show again the hints you have seen.  --reset: forget which hints you have seen.';
 const { values, positionals } = parse(
@@ -12,17 +11,7 @@ const { values, positionals } = parse(
   { all: { type: 'boolean' }, reset: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
-let lab: Lab;
-try {
-  lab = positionals.length ? resolveLabs(positionals.slice(0, 1))[0]! : (nextLab()?.lab ?? labs()[0]!);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
+const lab: Lab = chosenLab(positionals);
 if (values.reset) {
   forgetHints(lab);
   console.log(`Forgot the hints seen for lab ${labNumber(lab.slug)}. npm run hint -- ${labNumber(lab.slug)} starts again from the first.`);

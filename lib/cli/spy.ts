@@ -24,10 +24,6 @@ const { values } = parse(
   },
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 const fail = (why: string): never => {
   console.error(`${why}\n\nUsage: ${USAGE}`);
   process.exit(2);

@@ -10,10 +10,6 @@ import { parse } from './args.ts';
 
 const USAGE = 'npm start [-- --port N]\n  Serves the course on http://127.0.0.1 (any free port unless --port is given).';
 const { values } = parse(process.argv.slice(2), { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 const port = values.port === undefined ? 0 : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port ${values.port}: a port is a whole number from 0 to 65535 (0 picks a free one).`);

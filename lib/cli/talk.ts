@@ -9,10 +9,6 @@ const { values, positionals } = parse(
   { udp: { type: 'boolean' }, lf: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 let host = '127.0.0.1';
 let portText: string | undefined;
 if (positionals.length === 2) [host, portText] = positionals as [string, string];

@@ -3,15 +3,14 @@
 // Keys: h the next hint, g or Enter re-grade, q quit.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { labs, resolveLabs, type Lab } from '../course.ts';
-import { nextLab } from '../course-map.ts';
+import type { Lab } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { dim } from '../term.ts';
 import { takeNextHint } from '../tools/hints.ts';
 import { killChildGroups } from '../tools/children.ts';
 import { onKeys } from '../tools/keys.ts';
 import { LabWatcher } from '../tools/watch.ts';
-import { parse } from './args.ts';
+import { chosenLab, parse } from './args.ts';
 
 const USAGE = 'npm run watch -- [LAB] [--target DIR] [--poll]\n  LAB defaults to the first lab not yet at full marks. --poll: do not use fs.watch (slower, works everywhere).';
 const { values, positionals } = parse(
@@ -19,18 +18,8 @@ const { values, positionals } = parse(
   { target: { type: 'string' }, poll: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 
-let lab: Lab;
-try {
-  lab = positionals.length ? resolveLabs(positionals.slice(0, 1))[0]! : (nextLab()?.lab ?? labs()[0]!);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
+const lab: Lab = chosenLab(positionals);
 const target = path.resolve(values.target ?? kitPath('labs'));
 if (!existsSync(target)) {
   console.error(`--target ${values.target}: no such folder. It should hold one folder per lab, like labs/.`);
