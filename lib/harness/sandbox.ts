@@ -277,30 +277,41 @@ done
  * runs through tsx as usual, which reports the error the way a student sees it.
  */
 function bundled(file: string): string | undefined {
-  const out = path.join(path.dirname(file), `.${path.basename(file)}.socket-kit.mjs`);
+  const out = bundleOf(file);
   try {
     if (statSync(out).mtimeMs >= statSync(file).mtimeMs) return out;
   } catch {
     /* not bundled yet */
   }
-  try {
-    const esbuild = createRequire(fileURLToPath(TSX_LOADER))('esbuild') as typeof import('esbuild');
-    esbuild.buildSync({
-      entryPoints: [file],
-      outfile: out,
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'silent',
-    });
-    return out;
-  } catch {
-    return undefined;
+  // Every program of the folder in one esbuild run (one start of esbuild, not
+  // one per program); if one of them does not compile, this one alone.
+  const dir = path.dirname(file);
+  const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join(dir, f));
+  for (const entries of [all, [file]]) {
+    try {
+      const esbuild = createRequire(fileURLToPath(TSX_LOADER))('esbuild') as typeof import('esbuild');
+      esbuild.buildSync({
+        entryPoints: entries,
+        outdir: dir,
+        entryNames: '.[name].ts.socket-kit',
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        packages: 'external',
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        sourcemap: 'inline',
+        logLevel: 'silent',
+      });
+      return out;
+    } catch {
+      /* try the next, smaller set */
+    }
   }
+  return undefined;
 }
+
+const bundleOf = (file: string) => path.join(path.dirname(file), `.${path.basename(file, '.ts')}.ts.socket-kit.mjs`);
 
 /**
  * `--import TSX FILE ARGS` becomes `--enable-source-maps BUNDLE ARGS` for a

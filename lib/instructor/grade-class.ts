@@ -7,14 +7,15 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { sandboxTmp, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
 import { Gradebook, type StudentGrade } from './gradebook.ts';
 import { writeFeedback } from './feedback.ts';
-import { hiddenTestPaths, listHiddenTests, type ListedTest } from './hidden.ts';
+import { HIDDEN_DIR, hiddenTestPaths, type ListedTest } from './hidden.ts';
+import { listTests } from './list-tests.ts';
 import { findSubmissions, Staging, type Submission } from './submissions.ts';
 
 export interface ClassOptions {
@@ -62,8 +63,14 @@ const contains = (a: string, b: string) => {
 export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   const started = Date.now();
   const subs = findSubmissions(opts.submissions);
-  const hidden = opts.hidden === false ? [] : await listHiddenTests(opts.labs);
-  const book = new Gradebook(opts.outDir, opts.labs);
+  // Listed once, before grading: the hidden tests' names (to keep them out of
+  // feedback) and every lab's maximum (the same for every student, even one
+  // whose run broke before a test could report).
+  const withHidden = opts.hidden !== false;
+  const listed = await listTests(opts.labs, (l) => [...labTestPaths(l), ...(withHidden ? hiddenTestPaths(l) : [])]);
+  const hidden = listed.filter((t) => t.file.startsWith(HIDDEN_DIR() + path.sep));
+  const maxByLab = new Map(opts.labs.map((l) => [l.slug, listed.filter((t) => t.slug === l.slug).reduce((s, t) => s + t.points, 0)]));
+  const book = new Gradebook(opts.outDir, opts.labs, maxByLab);
   const staging = new Staging();
   // Hidden from every student program: the class's folder and the instructor's output
   // (other students' work and feedback), unless hiding one would hide the kit itself.
@@ -93,7 +100,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
           target: dir,
           timeoutMs,
           env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid) },
-          extraTests: opts.hidden === false ? undefined : hiddenTestPaths,
+          extraTests: withHidden ? hiddenTestPaths : undefined,
         });
       let results = await run(opts.labs);
       // A run stopped as a whole (a hang past every per-test limit) would zero every lab:

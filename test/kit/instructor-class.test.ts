@@ -2,7 +2,7 @@
 // missing) graded on lab 01 by the instructor's grader, sandbox on. The expected
 // gradebook is what real runs of these programs produce; feedback files carry the
 // student's transcripts and never a hidden test's content.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -93,3 +93,20 @@ test.runIf(sandboxComplete())('no student process, cgroup or private copy outliv
   });
   expect(stale).toEqual([]);
 });
+
+test('a student whose run outlasts its limit gets zeros and the reason; the run goes on', async () => {
+  const out2 = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-class-hang-'));
+  const one = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-class-one-'));
+  try {
+    cpSync(path.join(CLASS, 'ada-full'), path.join(one, 'ada-slow'), { recursive: true });
+    cpSync(path.join(CLASS, 'gus-missing'), path.join(one, 'gus-missing'), { recursive: true });
+    // A limit no real run meets stands in for a submission that hangs past every per-test limit.
+    const run = await gradeClass({ submissions: one, labs: [findLab('01-udp-echo')], outDir: out2, jobs: 1, studentTimeoutMs: 300, hidden: false });
+    expect(run.grades.map((g) => g.student)).toEqual(['ada-slow', 'gus-missing']);
+    expect(readFileSync(run.gradebook, 'utf8')).toMatch(/^ada-slow,0,0,16$/m) // its maximum stays the lab's;
+    expect(readFileSync(path.join(out2, 'feedback', 'ada-slow.txt'), 'utf8')).toMatch(/stopped after 0 s|could not grade/);
+  } finally {
+    rmSync(out2, { recursive: true, force: true });
+    rmSync(one, { recursive: true, force: true });
+  }
+}, 60_000);
