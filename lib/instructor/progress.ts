@@ -45,7 +45,7 @@ export class Progress {
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     const now = [...this.current].join(', ');
     const line = `  ${bar} ${this.done}/${this.total}  ${this.eta()}  grading: ${now || '—'}`;
-    this.out.write(`\r\x1b[K${line.slice(0, (this.out.columns ?? 100) - 1)}`);
+    this.out.write(`\r\x1b[K${line.slice(0, (this.out.columns || 100) - 1)}`); // a pseudo-terminal may report 0 columns
   }
 
   finish(): void {
