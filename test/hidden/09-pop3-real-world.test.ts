@@ -1,0 +1,46 @@
+// Hidden tests for lab 09 (POP3 for the real world): graded only when the
+// instructor grades. Edge cases: one octet over the line limit, and a second
+// session after a refused one.
+import { labTest } from '../../lib/harness/index.ts';
+import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
+
+const { graded, dir } = labTest('09-pop3-real-world');
+const root = fileMailRoot();
+const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
+
+let users = 0;
+function account(): { user: string; password: string } {
+  const user = `hidden${++users}`;
+  const password = `pw-${user}`;
+  root().addUser({ user, password, messages: ['Subject: hi\r\n\r\nhello\r\n'] });
+  return { user, password };
+}
+
+graded('a command line of 256 octets, one over the limit, gets -ERR', 1, async (t) => {
+  const a = account();
+  const c = await t.tcp(await pop3());
+  await login(c, a.user, a.password);
+  c.sendRaw(`NOOP ${'x'.repeat(249)}\r\n`, 'NOOP xxx… (a 256-octet line, CRLF included)');
+  await c.expect(/^-ERR/, 'a -ERR for a line one octet over the 255-octet limit (RFC 2449 §4)');
+  await c.command('NOOP', '+OK');
+}, { hint: 'line-limit' });
+
+graded('a login refused with [IN-USE] leaves the lock to its owner; after QUIT it is free', 1, async (t) => {
+  const a = account();
+  const server = await pop3();
+  const first = await t.tcp(server);
+  await login(first, a.user, a.password);
+  const second = await t.tcp(server);
+  await second.expect(/^\+OK/, 'the greeting');
+  await second.command(`USER ${a.user}`, /^\+OK/);
+  await second.command(`PASS ${a.password}`, /^-ERR \[IN-USE\]/);
+  second.close(); // the refused session goes away: it must not have released the owner's lock
+  const third = await t.tcp(server);
+  await third.expect(/^\+OK/, 'the greeting');
+  await third.command(`USER ${a.user}`, /^\+OK/);
+  await third.command(`PASS ${a.password}`, /^-ERR \[IN-USE\]/);
+  await first.command('QUIT', /^\+OK/);
+  await first.expectClosed();
+  const fourth = await t.tcp(server);
+  await login(fourth, a.user, a.password);
+}, { hint: 'lock-release' });
