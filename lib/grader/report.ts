@@ -2,6 +2,7 @@
 // total, then every failure with its transcript and hint.
 import { bold, dim, green, red, yellow } from '../term.ts';
 import { shownPath } from '../paths.ts';
+import { hiddenNote } from './hidden-note.ts';
 import { maxScore, score, type LabResult } from './results.ts';
 
 const indent = (s: string, pad = '   ') => s.split('\n').map((l) => pad + l).join('\n');
@@ -20,6 +21,8 @@ export function formatLab(r: LabResult): string {
   const max = maxScore(r);
   const total = `  Score: ${s}/${max}`;
   out.push(s === max && !r.error && max > 0 ? green(bold(total + '  full marks')) : yellow(bold(total)));
+  const hidden = hiddenNote(r.slug);
+  if (hidden) out.push(dim(hidden));
   const failed = r.tests.filter((t) => !t.passed);
   failed.forEach((t, i) => {
     out.push('');

@@ -43,6 +43,8 @@ export interface RunOptions {
   /** Extra test files per lab (an instructor's hidden tests). */
   extraTests?: (lab: Lab) => string[];
   env?: Record<string, string>;
+  /** Extra vitest flags (a class run: --no-isolate --maxWorkers=1). */
+  vitestArgs?: string[];
 }
 
 export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabResult[]> {
@@ -97,7 +99,7 @@ function spawnVitest(files: string[], outputFile: string, opts: RunOptions): Pro
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, '--reporter=json', `--outputFile=${outputFile}`],
+      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), '--reporter=json', `--outputFile=${outputFile}`],
       {
         cwd: KIT_ROOT,
         detached: true,

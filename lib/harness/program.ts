@@ -8,6 +8,9 @@ import { LabFailure, scaled, seconds } from './failure.ts';
 import { confine } from './sandbox.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
+/** Past this much output a program is stopped: it is flooding, and each byte costs the grader CPU. */
+export const FLOOD_LIMIT = 32 * 1024 * 1024;
+const FLOODED = `printed more than ${FLOOD_LIMIT >> 20} MB of output and was stopped`;
 const READY_RE = /listening on (\S+):(\d+)/;
 
 /** Marks every process the harness starts, so stray ones can be found (test/kit). */
@@ -23,9 +26,14 @@ class Captured {
   private chunks: Buffer[] = [];
   private kept = 0;
   total = 0;
-  constructor(private readonly cap = OUTPUT_CAP) {}
+  constructor(
+    private readonly cap = OUTPUT_CAP,
+    private readonly onFlood?: () => void,
+  ) {}
   add(chunk: Buffer): void {
+    const before = this.total;
     this.total += chunk.length;
+    if (before <= FLOOD_LIMIT && this.total > FLOOD_LIMIT) this.onFlood?.();
     if (this.kept < this.cap) {
       const part = chunk.subarray(0, this.cap - this.kept);
       this.chunks.push(part);
@@ -158,8 +166,14 @@ function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
 
 /** A server the harness started and will stop. */
 export class ServerProcess {
-  readonly stdout = new Captured();
-  readonly stderr = new Captured();
+  /** Set when it printed past FLOOD_LIMIT and was stopped for it. */
+  flooded = false;
+  private readonly flood = () => {
+    this.flooded = true;
+    void killGroup(this.child, 0);
+  };
+  readonly stdout = new Captured(OUTPUT_CAP, this.flood);
+  readonly stderr = new Captured(OUTPUT_CAP, this.flood);
   host = '';
   port = 0;
   exit: Exit | null = null;
@@ -193,9 +207,14 @@ export class ServerProcess {
   assertAlive(doing: string): void {
     if (this.exit) {
       throw new LabFailure(
-        `the server ${describeExit(this.exit)} while ${doing}:\n${crashSummary(this.output())}`,
+        `the server ${this.howItEnded()} while ${doing}:\n${crashSummary(this.output())}`,
       );
     }
+  }
+
+  /** How it ended, in words: exited, killed, or stopped for flooding. */
+  howItEnded(): string {
+    return this.flooded ? FLOODED : this.exit ? describeExit(this.exit) : 'is still running';
   }
 
   /** Call `fn` once the server exits (at once if it has). */
@@ -261,7 +280,7 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
         clearTimeout(timer);
         reject(
           new LabFailure(
-            `started \`${cmd}\` but it ${describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode })} ` +
+            `started \`${cmd}\` but it ${server.flooded ? FLOODED : describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode })} ` +
               `before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`,
           ),
         );
@@ -282,6 +301,8 @@ export interface RunResult extends Exit {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** It printed past FLOOD_LIMIT and was stopped. */
+  flooded: boolean;
   ms: number;
   pid: number;
   /** What to show a student: the command, how it ended and its output. */
@@ -295,8 +316,13 @@ export async function runProgram(
 ): Promise<RunResult> {
   const timeoutMs = scaled(opts.timeoutMs ?? 8000);
   const child = spawnTs(file, opts);
-  const out = new Captured(opts.keepStdout); // a test that compares big output keeps more of it
-  const err = new Captured();
+  let flooded = false;
+  const flood = () => {
+    flooded = true;
+    void killGroup(child, 0);
+  };
+  const out = new Captured(opts.keepStdout, flood); // a test that compares big output keeps more of it
+  const err = new Captured(OUTPUT_CAP, flood);
   child.stdout!.on('data', (c: Buffer) => out.add(c));
   child.stderr!.on('data', (c: Buffer) => err.add(c));
   child.stdin!.on('error', () => {});
@@ -320,10 +346,11 @@ export async function runProgram(
     stdout: out.text(),
     stderr: err.text(),
     timedOut,
+    flooded,
     ms: Date.now() - started,
     pid: child.pid ?? -1,
     describe() {
-      const how = timedOut ? `was still running after ${seconds(timeoutMs)} and was stopped` : describeExit(exit);
+      const how = flooded ? FLOODED : timedOut ? `was still running after ${seconds(timeoutMs)} and was stopped` : describeExit(exit);
       const err = exit.code !== 0 && !timedOut ? crashSummary(result.stderr) : tail(result.stderr);
       return `ran \`${cmd}\`: it ${how}.\n  stdout:\n${tail(result.stdout)}\n  stderr:\n${err}`;
     },

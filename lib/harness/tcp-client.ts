@@ -204,6 +204,7 @@ export class TcpClient {
   /** Write bytes, waiting for the socket to accept them (honours backpressure). */
   async write(data: Buffer, label?: string): Promise<void> {
     this.transcript.add('C', label ?? showBytes(data));
+    if (this.socket.destroyed) return; // the peer is gone: the next read reports why
     if (!this.socket.write(data)) {
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -5,10 +5,9 @@
 // and the run goes on.
 import { rmSync } from 'node:fs';
 import os from 'node:os';
-import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
-import { KIT_ROOT, kitPath } from '../paths.ts';
+import { KIT_ROOT } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { sandboxTmp, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
@@ -37,16 +36,6 @@ export interface ClassRun {
   gradebook: string;
   hidden: ListedTest[];
   ms: number;
-}
-
-/**
- * One vitest worker per student, reused for all of its test files
- * (--no-isolate): the kit's harness is loaded once, not once per lab, which is
- * a quarter of a class run's CPU. Lab test files keep no state between files.
- */
-function noIsolate(): Record<string, string> {
-  const preload = `--import=${pathToFileURL(kitPath('lib', 'instructor', 'vitest-flags.mjs')).href}`;
-  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '), SOCKET_KIT_VITEST_ARGS: '--no-isolate' };
 }
 
 /** One uid per student of this run: no two students graded at once share one. */
@@ -81,11 +70,12 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     SOCKET_KIT_SANDBOX: '1',
     SOCKET_KIT_SANDBOX_BUNDLE: '1', // private copies: programs may be bundled beside their sources
     SOCKET_KIT_SANDBOX_HIDE: hide.join(path.delimiter),
-    // Parallelism comes from grading several students at once; each student's
-    // labs run one file at a time, so `--jobs 1` really is one at a time.
-    VITEST_MAX_WORKERS: '1',
-    ...noIsolate(),
   };
+  // Parallelism comes from grading several students at once: each student's labs
+  // run in one vitest worker, one file at a time (so `--jobs 1` really is one at a
+  // time), and that worker is reused for all their files (--no-isolate): the
+  // harness loads once, not once per lab, a quarter of a class run's CPU.
+  const vitestArgs = ['--no-isolate', '--maxWorkers=1'];
   const timeoutMs = opts.studentTimeoutMs ?? 120_000 + 120_000 * opts.labs.length;
   const grades: StudentGrade[] = [];
   const queue = subs.map((sub, index) => ({ sub, index }));
@@ -101,6 +91,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
           timeoutMs,
           env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid) },
           extraTests: withHidden ? hiddenTestPaths : undefined,
+          vitestArgs,
         });
       let results = await run(opts.labs);
       // A run stopped as a whole (a hang past every per-test limit) would zero every lab:
