@@ -2,7 +2,7 @@
 // that test's points, each running the kit's grader; a lab is graded once and
 // the other entries read the result.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -49,7 +49,10 @@ test('an entry passes or fails with its test, and the lab is graded only once', 
   const second = check(config.tests[1]!, kitPath('solutions'));
   expect(second.status).toBe(0);
   expect(second.stdout).toMatch(/from this run's grading/); // no second grading of the lab
-  const starter = check(config.tests[0]!, kitPath('labs'));
-  expect(starter.status).toBe(1);
-  expect(starter.stdout).toMatch(/✗ echoes a datagram byte for byte/);
+  // A submission with nothing in it: every test fails at once (a starter would too, only slower).
+  const empty = path.join(tmp, 'empty-submission');
+  mkdirSync(path.join(empty, '01-udp-echo'), { recursive: true });
+  const failing = check(config.tests[0]!, empty);
+  expect(failing.status).toBe(1);
+  expect(failing.stdout).toMatch(/✗ echoes a datagram byte for byte/);
 }, 90_000);
