@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
 import { LabFailure, scaled, seconds } from './failure.ts';
-import { confine } from './sandbox.ts';
+import { bundledEntry } from './bundle.ts';
+import { confine, sandboxEnabled } from './sandbox.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
 /** Past this much output a program is stopped: it is flooding, and each byte costs the grader CPU. */
@@ -145,9 +146,12 @@ export interface SpawnOptions {
 function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
   const file = path.resolve(relFile); // the child runs in the lab folder, so no relative paths
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
+  // The instructor's sandbox bundles its private copies itself (and keeps the
+  // reference solutions' bundles out of a place a student program could read).
+  const bundle = sandboxEnabled() ? undefined : bundledEntry(file);
   const launch = confine({
     command: process.execPath,
-    args: ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
+    args: bundle ? ['--enable-source-maps', bundle, ...(opts.args ?? [])] : ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',

@@ -27,26 +27,23 @@ function grade(args: string[], state = path.join(tmp, 'state')): Promise<{ code:
 }
 
 describe.concurrent('npm run grade', () => {
-  test('a lab at full marks: every test passes, exit 0', async () => {
-    const r = await grade(['01', '--target', kitPath('solutions')]);
-    expect(r.out).toMatch(/Score: (\d+)\/\1 {2}full marks/);
-    expect(r.out).not.toMatch(/✗/);
-    expect(r.code).toBe(0);
-  });
-
-  test('a partly right submission: points for what works, a transcript and a hint for what does not, exit 1', async () => {
-    // An instructor's copy of a submission: the reference server, and a client that never retries.
+  test('one run, two labs: full marks for one, and for the other points for what works, a transcript and a hint for what does not; exit 1', async () => {
+    // An instructor's copy of a submission: lab 02 finished; lab 01 with the reference
+    // server and a client that never retries.
     const target = path.join(tmp, 'submission');
     cpSync(kitPath('solutions/01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
+    cpSync(kitPath('solutions/02-tcp-echo'), path.join(target, '02-tcp-echo'), { recursive: true });
     const client = path.join(target, '01-udp-echo/client.ts');
     writeFileSync(client, readFileSync(client, 'utf8').replace("console.error(`no echo within", "finish(1, 'gave up'); console.error(`no echo within"));
-    const r = await grade(['01', '--target', target]);
-    expect(r.code).toBe(1);
+    const r = await grade(['01', '02', '--target', target]);
+    expect(r.out).toMatch(/Lab 02-tcp-echo[^\n]*\n(  ✓ [^\n]*\n)+  Score: (\d+)\/\2  full marks/);
     expect(r.out).toMatch(/✓ echoes a datagram byte for byte\s+2\/2/);
     expect(r.out).toMatch(/✗ client retries when a datagram is lost\s+0\/2/);
     expect(r.out).toMatch(/1\) client retries when a datagram is lost {2}\(2 pts\)/);
     expect(r.out).toMatch(/stderr:\n\s+\| gave up/);
     expect(r.out).toMatch(/Hint \d+ of \d+: UDP loses datagrams/);
+    expect(r.out).toMatch(/Total: (\d+)\/36 over 2 labs/);
+    expect(r.code).toBe(1);
     // An instructor's --target does not overwrite the student's remembered grades.
     expect(() => readFileSync(path.join(tmp, 'state', 'grades.json'))).toThrow();
   });
