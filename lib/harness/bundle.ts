@@ -36,11 +36,18 @@ function fresh(stampFile: string): boolean {
   }
 }
 
-/** The path of a runnable bundle of `file` (an absolute .ts path), or undefined to run it through tsx. */
-export function bundledEntry(file: string): string | undefined {
+/**
+ * The path of a runnable bundle of `file` (an absolute .ts path), or undefined
+ * to run it through tsx. `beside`: write it next to the source instead of the
+ * cache (the instructor's sandbox: its private copies, readable by the
+ * student's uid, which the owner-only cache is not).
+ */
+export function bundledEntry(file: string, opts: { beside?: boolean } = {}): string | undefined {
   const key = createHash('sha1').update(file).digest('hex').slice(0, 16);
-  const out = path.join(cacheDir(), `${key}.mjs`);
-  const stampFile = path.join(cacheDir(), `${key}.json`);
+  const dir = opts.beside ? path.dirname(file) : cacheDir();
+  const name = opts.beside ? `.${path.basename(file, '.ts')}.ts.socket-kit` : key;
+  const out = path.join(dir, `${name}.mjs`);
+  const stampFile = path.join(dir, `${name}.json`);
   if (fresh(stampFile)) return out;
   try {
     const url = JSON.stringify(pathToFileURL(file).href);
@@ -67,7 +74,7 @@ export function bundledEntry(file: string): string | undefined {
       const s = statSync(abs);
       return [abs, s.mtimeMs, s.size];
     });
-    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written aside and renamed: parallel test workers may build the same program at once.
     const tmp = `${out}.${process.pid}.tmp`;
     writeFileSync(tmp, result.outputFiles[0]!.contents);

@@ -24,12 +24,12 @@
 // layer is missing, sandboxReport() says so: nothing is silently faked. Without
 // a pids cgroup, `prlimit --nproc` on the uid bounds the processes instead.
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kitPath, TSX_LOADER } from '../paths.ts';
+import { bundledEntry } from './bundle.ts';
 
 export interface Launch {
   command: string;
@@ -269,51 +269,6 @@ done
 `;
 
 /**
- * A class is many programs: each start through tsx costs ~0.2 s of CPU, plain
- * node ~0.05 s. Where the grader asks for it (SOCKET_KIT_SANDBOX_BUNDLE=1, on
- * its private copies), a program is bundled once by esbuild — the compiler tsx
- * uses — beside its source (so import.meta.url and relative paths are the same),
- * with a source map so a crash still names the .ts line. A file esbuild refuses
- * runs through tsx as usual, which reports the error the way a student sees it.
- */
-function bundled(file: string): string | undefined {
-  const out = bundleOf(file);
-  try {
-    if (statSync(out).mtimeMs >= statSync(file).mtimeMs) return out;
-  } catch {
-    /* not bundled yet */
-  }
-  // Every program of the folder in one esbuild run (one start of esbuild, not
-  // one per program); if one of them does not compile, this one alone.
-  const dir = path.dirname(file);
-  const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join(dir, f));
-  for (const entries of [all, [file]]) {
-    try {
-      const esbuild = createRequire(fileURLToPath(TSX_LOADER))('esbuild') as typeof import('esbuild');
-      esbuild.buildSync({
-        entryPoints: entries,
-        outdir: dir,
-        entryNames: '.[name].ts.socket-kit',
-        outExtension: { '.js': '.mjs' },
-        bundle: true,
-        packages: 'external',
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        sourcemap: 'inline',
-        logLevel: 'silent',
-      });
-      return out;
-    } catch {
-      /* try the next, smaller set */
-    }
-  }
-  return undefined;
-}
-
-const bundleOf = (file: string) => path.join(path.dirname(file), `.${path.basename(file, '.ts')}.ts.socket-kit.mjs`);
-
-/**
  * `--import TSX FILE ARGS` becomes `--enable-source-maps BUNDLE ARGS` for a
  * program of the folder being graded. The kit's own drivers keep tsx: they
  * import a student's .ts modules at run time.
@@ -323,7 +278,7 @@ function lighter(args: string[]): string[] {
   if (process.env.SOCKET_KIT_SANDBOX_BUNDLE !== '1' || !target || args[0] !== '--import' || args[1] !== TSX_LOADER) return args;
   const file = args[2];
   if (!file?.endsWith('.ts') || path.relative(path.resolve(target), file).startsWith('..')) return args;
-  const out = bundled(file);
+  const out = bundledEntry(file, { beside: true });
   return out ? ['--enable-source-maps', out, ...args.slice(3)] : args;
 }
 
