@@ -24,6 +24,12 @@ export function parse<T extends Record<string, { type: 'string' | 'boolean'; sho
   return parsed;
 }
 
+/** A usage mistake: say what is wrong and how the command is used, then exit 2. */
+export function usageError(usage: string, why?: string): never {
+  console.error(`${why ? `${why}\n\n` : ''}Usage: ${usage}`);
+  process.exit(2);
+}
+
 /** The lab a command names, else the first one not yet at full marks. Exits 2 on a word that is no lab. */
 export function chosenLab(positionals: string[]): Lab {
   try {

@@ -8,7 +8,7 @@ import { defaultJobs, gradeClass, summarize } from '../instructor/grade-class.ts
 import { Progress } from '../instructor/progress.ts';
 import { formatDuration } from '../instructor/time.ts';
 import { findSubmissions } from '../instructor/submissions.ts';
-import { parse } from './args.ts';
+import { parse, usageError } from './args.ts';
 
 const USAGE =
   'npm run autograde -- --submissions DIR [--lab LAB]... [--jobs N] [--out DIR] [--no-hidden]\n' +
@@ -26,10 +26,7 @@ const { values } = parse(
   } as const,
   USAGE,
 );
-if (values.help || !values.submissions) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(values.help ? 0 : 2);
-}
+if (!values.submissions) usageError(USAGE, '--submissions DIR is required: a folder with one folder per student.');
 
 let labs;
 try {

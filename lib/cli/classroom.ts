@@ -18,10 +18,6 @@ const { values, positionals } = parse(
   { out: { type: 'string' }, lab: { type: 'string', multiple: true }, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const,
   USAGE,
 );
-if (values.help) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(0);
-}
 
 if (positionals[0] === 'check') {
   const [, slug, id] = positionals;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { resolveLabs } from '../course.ts';
 import { buildZip, runAutograder } from '../instructor/gradescope.ts';
 import type { Visibility } from '../instructor/gradescope-results.ts';
-import { parse } from './args.ts';
+import { parse, usageError } from './args.ts';
 
 const USAGE =
   'npm run gradescope -- build [--out autograder.zip] [--lab LAB]... [--hidden-visibility hidden|after_due_date|after_published]\n' +
@@ -23,10 +23,7 @@ const { values, positionals } = parse(
   USAGE,
 );
 const command = positionals[0];
-if (values.help || (command !== 'build' && command !== 'run')) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(values.help ? 0 : 2);
-}
+if (command !== 'build' && command !== 'run') usageError(USAGE, command ? `'${command}' is not a gradescope command.` : undefined);
 
 if (command === 'run') {
   const root = path.resolve(values.root ?? process.env.GRADESCOPE_ROOT ?? '/autograder');

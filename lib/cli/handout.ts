@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { resolveLabs } from '../course.ts';
 import { makeHandout } from '../instructor/handout.ts';
-import { parse } from './args.ts';
+import { parse, usageError } from './args.ts';
 
 const USAGE = 'npm run handout -- --out DIR [--lab LAB]...\n  DIR must be new or empty, and outside the kit. Then: cd DIR && git init && git add . && git commit';
 const { values } = parse(
@@ -13,10 +13,7 @@ const { values } = parse(
   { out: { type: 'string' }, lab: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } as const,
   USAGE,
 );
-if (values.help || !values.out) {
-  console.log(`Usage: ${USAGE}`);
-  process.exit(values.help ? 0 : 2);
-}
+if (!values.out) usageError(USAGE, '--out DIR is required: where to write the student repository.');
 try {
   const labs = resolveLabs((values.lab as string[] | undefined) ?? []);
   const h = await makeHandout(values.out, labs);

@@ -8,7 +8,7 @@ import { bold, green } from '../term.ts';
 import { confirm } from '../tools/ask.ts';
 import { applyReset, describePlan, planReset, type ResetPlan } from '../tools/reset.ts';
 import { labNumber } from '../tools/state.ts';
-import { parse } from './args.ts';
+import { parse, usageError } from './args.ts';
 
 const USAGE = 'npm run reset -- LAB [--yes] [--from REV] [--target DIR]\n  --yes: do not ask.  --from REV: take the starter from this git commit.  --target: a folder laid out like labs/.';
 const { values, positionals } = parse(
@@ -16,10 +16,7 @@ const { values, positionals } = parse(
   { yes: { type: 'boolean', short: 'y' }, from: { type: 'string' }, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   USAGE,
 );
-if (values.help || positionals.length !== 1) {
-  (values.help ? console.log : console.error)(`Usage: ${USAGE}`);
-  process.exit(values.help ? 0 : 2);
-}
+if (positionals.length !== 1) usageError(USAGE, 'Name one lab to reset.');
 
 let lab: Lab;
 let plan: ResetPlan;
