@@ -3,7 +3,7 @@
 // (another server, a --stdio session): a lock file made with O_EXCL that holds
 // the owner's pid, so the lock of a killed server is seen as stale and taken.
 // https://www.rfc-editor.org/rfc/rfc1939#section-4
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'; // all you need
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'; // all you need
 import path from 'node:path';
 
 /** The lock file's name inside a Maildir (Maildir readers ignore unknown files at its top). */
@@ -26,7 +26,8 @@ export class MaildropLocks {
    * path.join(maildir, LOCK_FILE) with openSync(file, 'wx') (fails with EEXIST
    * if it exists: atomic, across processes), write process.pid into it and
    * remember it in `held`. A lock file whose owner is gone (see alive()) is stale:
-   * remove it and try once more.
+   * remove it and try once more. So is one with no pid in it that is older than
+   * 10 s: its writer died between open() and write().
    */
   tryLock(maildir: string): boolean {
     throw new Error(`TODO: tryLock() in labs/09-pop3-real-world/lock.ts (lock ${path.join(maildir, LOCK_FILE)})`);

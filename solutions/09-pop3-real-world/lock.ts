@@ -3,8 +3,11 @@
 // (another server, a --stdio session): a lock file made with O_EXCL that holds
 // the owner's pid, so the lock of a killed server is seen as stale and taken.
 // https://www.rfc-editor.org/rfc/rfc1939#section-4
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+
+/** A lock file with no pid in it is being written, unless it is this old: then its writer died mid-create. */
+const UNWRITTEN_LOCK_MS = 10_000;
 
 /** The lock file's name inside a Maildir (Maildir readers ignore unknown files at its top). */
 export const LOCK_FILE = 'pop3.lock';
@@ -53,7 +56,14 @@ export class MaildropLocks {
     } catch {
       return false; // vanished or unreadable: let the retry decide
     }
-    if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now, or not ours to judge
+    if (!Number.isInteger(pid) || pid <= 0) {
+      // Empty or garbled: a writer between open() and write(), or one that died there.
+      try {
+        return Date.now() - statSync(file).mtimeMs > UNWRITTEN_LOCK_MS;
+      } catch {
+        return false;
+      }
+    }
     return pid === process.pid ? !this.held.has(file) : !alive(pid);
   }
 

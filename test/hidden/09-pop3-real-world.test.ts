@@ -1,6 +1,8 @@
 // Hidden tests for lab 09 (POP3 for the real world): graded only when the
-// instructor grades. Edge cases: one octet over the line limit, and a second
-// session after a refused one.
+// instructor grades. Edge cases: one octet over the line limit, a second
+// session after a refused one, and a lock file left empty by a crash.
+import { utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { labTest } from '../../lib/harness/index.ts';
 import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
 
@@ -44,3 +46,15 @@ graded('a login refused with [IN-USE] leaves the lock to its owner; after QUIT i
   const fourth = await t.tcp(server);
   await login(fourth, a.user, a.password);
 }, { hint: 'lock-release' });
+
+graded('a lock file left empty by a crash (older than 10 s) does not block the maildrop for ever', 1, async (t) => {
+  const a = account();
+  // A server killed between open(O_EXCL) and write(pid): the file exists and holds no pid.
+  const lock = path.join(root().maildir(a.user), 'pop3.lock');
+  writeFileSync(lock, '');
+  const minuteAgo = new Date(Date.now() - 60_000);
+  utimesSync(lock, minuteAgo, minuteAgo);
+  const c = await t.tcp(await pop3());
+  c.transcript.note('(the maildrop holds an empty pop3.lock, a minute old)');
+  await login(c, a.user, a.password);
+}, { hint: 'lock-stale' });
