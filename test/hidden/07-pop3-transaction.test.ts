@@ -1,21 +1,11 @@
 // Hidden tests for lab 07 (POP3 TRANSACTION and UPDATE): graded only when the
 // instructor grades. Edge cases: the message number that was valid before a
 // DELE, RSET after RSET, and sizes counted after a DELE of the first message.
-import { labTest, LabFailure } from '../../lib/harness/index.ts';
+import { LabFailure } from '../../lib/harness/index.ts';
 import { asSent } from '../fixtures/pop3/mail-root.ts';
-import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, pop3Lab } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('07-pop3-transaction');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-function account(messages: string[]): { user: string; password: string } {
-  const user = `hidden${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages });
-  return { user, password };
-}
+const { graded, pop3, account } = pop3Lab('07-pop3-transaction', 'hidden');
 const mail = (n: number) => `From: n${n}@example.org\nSubject: message ${n}\n\n${'body line\n'.repeat(n)}`;
 
 graded('after DELE 1, STAT and LIST count only the rest, and keep the other numbers', 1, async (t) => {

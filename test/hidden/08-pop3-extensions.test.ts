@@ -1,21 +1,11 @@
 // Hidden tests for lab 08 (UIDL, TOP, CAPA, APOP): graded only when the
 // instructor grades. Edge cases: two messages with the same content still get
 // different ids, and TOP does not mark a message read or deleted.
-import { labTest, LabFailure } from '../../lib/harness/index.ts';
+import { LabFailure } from '../../lib/harness/index.ts';
 import { asSent } from '../fixtures/pop3/mail-root.ts';
-import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, pop3Lab } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('08-pop3-extensions');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-function account(messages: string[]): { user: string; password: string } {
-  const user = `hidden${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages });
-  return { user, password };
-}
+const { graded, pop3, account } = pop3Lab('08-pop3-extensions', 'hidden');
 const same = 'From: bot@example.org\nSubject: daily report\n\nnothing to report\n';
 
 graded('two messages with the same bytes still get different UIDL ids', 1, async (t) => {

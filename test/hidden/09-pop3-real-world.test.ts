@@ -3,20 +3,10 @@
 // session after a refused one, and a lock file left empty by a crash.
 import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { labTest } from '../../lib/harness/index.ts';
-import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, pop3Lab } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('09-pop3-real-world');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-function account(): { user: string; password: string } {
-  const user = `hidden${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages: ['Subject: hi\r\n\r\nhello\r\n'] });
-  return { user, password };
-}
+const { graded, root, pop3, account: accountWith } = pop3Lab('09-pop3-real-world', 'hidden');
+const account = () => accountWith(['Subject: hi\r\n\r\nhello\r\n']);
 
 graded('a command line of 256 octets, one over the limit, gets -ERR', 1, async (t) => {
   const a = account();

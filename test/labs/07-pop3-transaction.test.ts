@@ -3,22 +3,11 @@
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { labTest, LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
+import { LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { assertSameBytes, login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('07-pop3-transaction');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-/** A fresh account in the shared mail root, so tests do not share maildrops. */
-function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
-  const user = `user${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages });
-  return { user, password };
-}
+const { graded, root, pop3, account } = pop3Lab('07-pop3-transaction');
 
 // Three ways a message file ends its lines, as found in real Maildirs.
 const LF_MAIL = 'From: ann@example.org\nSubject: lf\n\nLines end in a bare LF on disk.\nSo each counts two octets on the wire.\n';

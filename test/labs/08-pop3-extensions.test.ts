@@ -1,22 +1,11 @@
 // Graded tests for lab 08 — the extensions real clients use: UIDL, TOP,
 // CAPA (RFC 2449) and APOP (RFC 1939 §7).
 import { createHash } from 'node:crypto';
-import { labTest, LabFailure, type TcpClient } from '../../lib/harness/index.ts';
+import { LabFailure, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { assertSameBytes, login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('08-pop3-extensions');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-/** A fresh account in the shared mail root, so tests do not share maildrops. */
-function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
-  const user = `user${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages });
-  return { user, password };
-}
+const { graded, root, pop3, account } = pop3Lab('08-pop3-extensions');
 
 const mail = (n: number) => `From: ann@example.org\nSubject: mail ${n}\n\nbody line 1 of mail ${n}\n.line 2 starts with a dot\nline 3\n`;
 

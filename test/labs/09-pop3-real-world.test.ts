@@ -4,22 +4,11 @@
 // own file: 09-pop3-real-world.clients.test.ts.)
 import { readlinkSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { labTest, LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
+import { LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
-import { login, retrExact, fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
+import { login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
-const { graded, dir } = labTest('09-pop3-real-world');
-const root = fileMailRoot();
-const pop3 = sharedServer(dir, () => ['--mail-root', root().dir]);
-
-let users = 0;
-/** A fresh account in the shared mail root, so tests do not share maildrops. */
-function account(messages: (string | Buffer)[] = []): { user: string; password: string } {
-  const user = `user${++users}`;
-  const password = `pw-${user}`;
-  root().addUser({ user, password, messages });
-  return { user, password };
-}
+const { graded, root, pop3, account } = pop3Lab('09-pop3-real-world');
 
 const note = (n: number) => `From: a@example.org\r\nSubject: note ${n}\r\n\r\nThis is note ${n}.\r\n.hidden dot line\r\n`;
 
@@ -188,7 +177,7 @@ graded('a command line over 255 octets gets -ERR and the session carries on; 255
   await c.expect(`+OK 1 ${asSent(note(1)).length}`, 'the reply to STAT after the overlong line: the session carries on');
   await c.command('QUIT', /^\+OK/);
   // RFC 2449 §4: 255 octets with the CRLF is the limit, not over it. "PASS " + 248 + CRLF = 255.
-  const long = { user: `user${++users}`, password: 'p'.repeat(248) };
+  const long = { user: 'longpass', password: 'p'.repeat(248) };
   root().addUser({ ...long, messages: [note(2)] });
   const c2 = await t.tcp(server);
   await c2.expect(/^\+OK/, 'the greeting');
