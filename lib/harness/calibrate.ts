@@ -1,0 +1,59 @@
+// How slow is this machine right now? Time a tiny program (probe.ts) started
+// the way lab programs are started, and compare the wall time it took to
+// start and answer with the CPU time it used: on a quiet machine the two are
+// close; with four busy programs per core it waits its turn most of the time.
+// The ratio (over what a quiet machine shows) stretches every wait: budget.ts.
+import net from 'node:net';
+import { kitPath } from '../paths.ts';
+import { currentSlowness, setSlowness } from './budget.ts';
+import { startServer } from './program.ts';
+
+const PROBE = kitPath('lib', 'harness', 'probe.ts');
+/** wall ÷ CPU of the probe's life on a quiet machine (start-up reads files and waits a little). */
+const QUIET_RATIO = 1.4;
+/** A measurement is reused this long (a test file's tests, say); a retry always measures again. */
+const FRESH_MS = 15_000;
+
+let measuredAt = 0;
+let running: Promise<number> | undefined;
+
+async function measure(): Promise<number> {
+  const server = await startServer(PROBE, { readyMs: 60_000 });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: server.port });
+      let got = '';
+      socket.on('data', (c) => (got += c.toString()));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+      socket.write('x');
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the probe did not answer'));
+      }, 60_000).unref();
+    });
+    const [up, cpu] = line.trim().split(' ').map(Number);
+    if (!(up! > 0 && cpu! > 0)) throw new Error(`the probe answered ${JSON.stringify(line)}`);
+    return up! / cpu! / QUIET_RATIO;
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Measure the machine's slowness now (unless measured less than `freshMs` ago)
+ * and use it for every budget from here on. Never throws: if the probe cannot
+ * run, the last value stays.
+ */
+export async function calibrate(freshMs = FRESH_MS): Promise<number> {
+  if (Date.now() - measuredAt < freshMs) return currentSlowness();
+  running ??= measure()
+    .then((k) => {
+      setSlowness(Math.max(1, k));
+      measuredAt = Date.now();
+      return currentSlowness();
+    })
+    .catch(() => currentSlowness())
+    .finally(() => (running = undefined));
+  return running;
+}
