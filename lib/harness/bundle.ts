@@ -3,15 +3,18 @@
 // program is bundled once by esbuild (the compiler tsx uses) into a private
 // cache and run on plain node, with a source map so a crash still names the .ts
 // line. A bundle is reused only while every file it was built from is
-// unchanged. Anything unusual (a file esbuild refuses, an import of a package)
-// returns undefined, and the program runs through tsx as a student runs it.
+// unchanged. A file esbuild cannot compile (a syntax error, an import of a file
+// that is not there) is a LabFailure naming the file, line and column, with the
+// line itself: the program is never started. An import of a package returns
+// undefined, and the program runs through tsx as a student runs it.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TSX_LOADER } from '../paths.ts';
+import { shownPath, TSX_LOADER } from '../paths.ts';
+import { LabFailure } from './failure.ts';
 
 type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
@@ -34,6 +37,38 @@ function fresh(stampFile: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Line `line` of a file and a caret under column `column` (1-based line, 0-based column, as esbuild counts), or ''. */
+export function sourceExcerpt(file: string, line: number, column: number, lineText?: string): string {
+  let text = lineText;
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8').split('\n')[line - 1];
+    } catch {
+      return '';
+    }
+  }
+  if (text === undefined) return '';
+  const n = String(line);
+  return `${n} | ${text.replace(/\t/g, ' ')}\n${' '.repeat(n.length)} | ${' '.repeat(Math.max(0, column))}^`;
+}
+
+interface BuildMessage {
+  text: string;
+  location: { file: string; line: number; column: number; lineText: string } | null;
+}
+
+/** esbuild's errors, as a student reads them: file:line:column, the message, the line and a caret. */
+function compileFailure(file: string, errors: BuildMessage[]): LabFailure {
+  const shown = errors.slice(0, 5).map((e) => {
+    if (!e.location) return `  ${e.text}`;
+    const where = path.resolve(e.location.file);
+    return `  ${shownPath(where)}:${e.location.line}:${e.location.column + 1}: ${e.text}\n` +
+      sourceExcerpt(where, e.location.line, e.location.column, e.location.lineText).split('\n').map((l) => `    ${l}`).join('\n');
+  });
+  const more = errors.length > 5 ? `\n  … and ${errors.length - 5} more` : '';
+  return new LabFailure(`${shownPath(file)} does not compile, so it was not started:\n${shown.join('\n')}${more}`);
 }
 
 /**
@@ -82,7 +117,9 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     writeFileSync(`${stampFile}.${process.pid}.tmp`, JSON.stringify({ inputs } satisfies Stamp));
     renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
     return out;
-  } catch {
-    return undefined; // a syntax error, say: tsx reports it the way the student will see it
+  } catch (err) {
+    const errors = (err as { errors?: BuildMessage[] }).errors;
+    if (errors?.length) throw compileFailure(file, errors);
+    return undefined; // something else went wrong with the bundler: tsx runs the program as the student runs it
   }
 }

@@ -36,35 +36,87 @@ export function randomSplit(data: Buffer, seed: number, maxChunk = 7): Buffer[] 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Bytes the test still means to send, per socket and in all: while any are on
+// their way, a program that looks idle may just be waiting for them (stall.ts).
+const pending = new WeakMap<net.Socket, number>();
+let pendingTotal = 0;
+
+/** Mark a write to `socket` as under way until the returned function is called. */
+export function writing(socket: net.Socket): () => void {
+  pending.set(socket, (pending.get(socket) ?? 0) + 1);
+  pendingTotal++;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    pending.set(socket, (pending.get(socket) ?? 1) - 1);
+    pendingTotal--;
+  };
+}
+
+/** Is the test still sending to `socket` (a chaos write, a write waiting for 'drain')? */
+export const sendingTo = (socket: net.Socket) => (pending.get(socket) ?? 0) > 0 || socket.writableLength > 0;
+/** Writes under way on any socket of this process. */
+export const writesInFlight = () => pendingTotal;
+
+/** The pauses of one chaos write add up to at most this, in real time, however coarse the timers. */
+export const CHAOS_PAUSE_TOTAL_MS = 300;
+
 /**
  * Write `data` in random small pieces with random short pauses. Node would
  * merge back-to-back writes, so a pause (and TCP_NODELAY) makes each piece
- * leave as its own segment.
+ * leave as its own segment. The pauses are measured as they happen and stop
+ * once they add up to `maxTotalPauseMs`: on a loaded machine a 1 ms timer can
+ * take 15, and 600 pieces must not turn into 10 s. After that the pieces still
+ * go out one write at a time, with a turn of the event loop between them.
+ * Returns the size of each piece written, for the transcript.
  */
 export async function chaosWrite(
   socket: net.Socket,
   data: Buffer,
   seed: number,
-  opts: { maxChunk?: number; maxDelayMs?: number } = {},
-): Promise<void> {
+  opts: { maxChunk?: number; maxDelayMs?: number; maxTotalPauseMs?: number } = {},
+): Promise<number[]> {
   const rand = prng(seed ^ 0x5eed);
-  socket.setNoDelay(true);
-  for (const piece of randomSplit(data, seed, opts.maxChunk ?? 7)) {
-    if (socket.destroyed || socket.writableEnded) return; // the peer is gone: the reader reports why
-    if (!socket.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      });
+  const budget = opts.maxTotalPauseMs ?? CHAOS_PAUSE_TOTAL_MS;
+  const sizes: number[] = [];
+  let paused = 0;
+  const done = writing(socket);
+  try {
+    socket.setNoDelay(true);
+    for (const piece of randomSplit(data, seed, opts.maxChunk ?? 7)) {
+      if (socket.destroyed || socket.writableEnded) return sizes; // the peer is gone: the reader reports why
+      sizes.push(piece.length);
+      if (!socket.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            socket.off('drain', go);
+            socket.off('close', go);
+            resolve();
+          };
+          socket.on('drain', go);
+          socket.on('close', go);
+        });
+      }
+      const pause = Math.floor(rand() * ((opts.maxDelayMs ?? 3) + 1));
+      if (pause > 0 && paused < budget) {
+        const t0 = performance.now();
+        await sleep(Math.min(pause, budget - paused));
+        paused += performance.now() - t0;
+      } else if (pause > 0) {
+        await new Promise((r) => setImmediate(r));
+      }
     }
-    const pause = Math.floor(rand() * ((opts.maxDelayMs ?? 3) + 1));
-    if (pause > 0) await sleep(pause);
+    return sizes;
+  } finally {
+    done();
   }
+}
+
+/** "(written in 5 pieces: 3+1+7+2+4 bytes)", shortened past 12 pieces: the note a transcript gets for a chaos write. */
+export function piecesNote(sizes: number[]): string {
+  const shown = sizes.length > 12 ? `${sizes.slice(0, 12).join('+')}+… ` : `${sizes.join('+')} `;
+  return `(written in ${sizes.length} pieces: ${shown}bytes)`;
 }
 
 /** Many messages, one write: the other half of the byte-stream problem. */

@@ -1,12 +1,16 @@
 // Runs a student's program out of process, in its own process group, so that a
 // crash, a busy loop, process.exit() or a fork costs one test and nothing more.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
-import { LabFailure, scaled, seconds } from './failure.ts';
-import { bundledEntry } from './bundle.ts';
+import { LabFailure, seconds } from './failure.ts';
+import { scaled, waitExpired } from './budget.ts';
+import { bundledEntry, sourceExcerpt } from './bundle.ts';
+import { settled, snapshot } from './observe.ts';
 import { confine, sandboxEnabled } from './sandbox.ts';
+import { describeStall, StallWatch, type Stall } from './stall.ts';
+import { writesInFlight } from './chaos.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
 /** Past this much output a program is stopped: it is flooding, and each byte costs the grader CPU. */
@@ -61,10 +65,22 @@ export function tail(text: string, lines = 12): string {
 
 /**
  * What a crash says, in two lines: the error and the first frame in the
- * student's own code. Falls back to the output's last lines.
+ * student's own code. A compile error (esbuild, through tsx) says where it is
+ * on the lines after "Transform failed": those are kept, with the source line.
+ * Falls back to the output's last lines.
  */
 export function crashSummary(text: string): string {
   const lines = text.split('\n');
+  const located = lines.filter((l) => /^\S.*:\d+:\d+: ERROR: /.test(l)).slice(0, 5);
+  if (located.length) {
+    return located
+      .map((l) => {
+        const m = /^(.*):(\d+):(\d+): ERROR: (.*)$/.exec(l)!;
+        const excerpt = sourceExcerpt(m[1]!, Number(m[2]), Number(m[3]));
+        return `    | ${shownPath(m[1]!)}:${m[2]}:${m[3]}: ${m[4]}${excerpt ? '\n' + excerpt.split('\n').map((x) => `    | ${x}`).join('\n') : ''}`;
+      })
+      .join('\n');
+  }
   let at = -1;
   for (let i = lines.length - 1; i >= 0; i--) {
     if (/^(\w*Error|\w+Exception)\b[^:]*:|^Error \[/.test(lines[i]!)) {
@@ -148,10 +164,14 @@ function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
   // The instructor's sandbox bundles its private copies itself (and keeps the
   // reference solutions' bundles out of a place a student program could read).
+  // A syntax error is reported here, with its line, before anything starts.
   const bundle = sandboxEnabled() ? undefined : bundledEntry(file);
+  // --no-memory-reducer: V8 would otherwise set itself a timer after each burst of
+  // work, and a program with a timer pending cannot be seen to be idle (observe.ts).
+  const node = ['--no-memory-reducer'];
   const launch = confine({
     command: process.execPath,
-    args: bundle ? ['--enable-source-maps', bundle, ...(opts.args ?? [])] : ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
+    args: bundle ? [...node, '--enable-source-maps', bundle, ...(opts.args ?? [])] : [...node, '--import', TSX_LOADER, file, ...(opts.args ?? [])],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
@@ -190,6 +210,7 @@ export class ServerProcess {
     child.stdout!.on('data', (c: Buffer) => this.stdout.add(c));
     child.stderr!.on('data', (c: Buffer) => this.stderr.add(c));
     child.stdin!.on('error', () => {}); // a server that closes stdin is not our problem
+    child.setMaxListeners(0); // every client of a test listens for its exit
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -236,6 +257,28 @@ export class ServerProcess {
     return r;
   }
 
+  /** A watch on why it is not answering (idle or stuck), for one wait. */
+  stallWatch(): StallWatch {
+    return new StallWatch(this.exit ? undefined : this.pid);
+  }
+
+  /** Resident memory of all its processes, in bytes (0 where it cannot be read). */
+  memory(): number {
+    return snapshot(this.pid).rssBytes;
+  }
+
+  /** Resolves true once the server is settled asleep with no timer (it has done all it will do unprompted); false if it cannot be seen. */
+  async settle(maxMs = scaled(5000)): Promise<boolean> {
+    const until = Date.now() + maxMs;
+    while (Date.now() < until && !this.exit) {
+      const a = snapshot(this.pid).activity;
+      if (a === 'unknown' || a === 'gone') return false;
+      if (await settled(this.pid)) return true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  }
+
   signal(sig: NodeJS.Signals): void {
     try {
       this.child.kill(sig);
@@ -250,19 +293,60 @@ export class ServerProcess {
 }
 
 /**
+ * Start-up failures that are certain (it exited, it sat idle without the line,
+ * it spun at 100 % CPU), per program and arguments, for the life of this test
+ * process: the next test that starts the same program fails at once with the
+ * same cause instead of finding it out again. Keyed by the sizes and times of
+ * the files in its folder, so an edited program is started afresh.
+ */
+const startFailures = new Map<string, string>();
+
+function startKey(file: string, args: string[], env: Record<string, string> | undefined): string {
+  const dir = path.dirname(file);
+  let stamp = '';
+  try {
+    for (const f of readdirSync(dir).sort()) {
+      const s = statSync(path.join(dir, f));
+      if (s.isFile()) stamp += `${f}:${s.size}:${s.mtimeMs};`;
+    }
+  } catch {
+    /* reported when it is started */
+  }
+  return JSON.stringify([file, args, env ?? {}, stamp]);
+}
+
+/**
  * Start a server and wait for its `listening on HOST:PORT` line.
- * Fails clearly if it exits first, stays silent, or floods its output.
+ * Fails clearly, and as soon as the cause is certain, if it exits first, sits
+ * idle without printing the line, spins at 100 % CPU, or floods its output.
  */
 export async function startServer(file: string, opts: SpawnOptions & { readyMs?: number } = {}): Promise<ServerProcess> {
   const readyMs = scaled(opts.readyMs ?? 8000);
   const args = ['--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])];
-  const server = new ServerProcess(spawnTs(file, { ...opts, args }), file);
   const cmd = `tsx ${shownPath(file)} ${args.join(' ')}`;
+  const key = startKey(file, args, opts.env);
+  const known = startFailures.get(key);
+  if (known) throw new LabFailure(`${known}\n(Found when an earlier test started it; the same program was not started again.)`);
+  const server = new ServerProcess(spawnTs(file, { ...opts, args }), file);
   let seen = '';
+  let ready = false;
+  const certain = (message: string) => {
+    startFailures.set(key, message);
+    return new LabFailure(message);
+  };
   try {
     await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
       const timer = setTimeout(() => {
-        reject(
+        waitExpired(`the readiness line of ${shownPath(file)}`);
+        finish(
           new LabFailure(
             `started \`${cmd}\` but it did not print 'listening on HOST:PORT' within ${seconds(readyMs)}. ` +
               `A server must print that line once it accepts connections. It printed:\n${tail(server.output())}`,
@@ -273,30 +357,47 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
         seen = (seen + chunk.toString('utf8')).slice(-4096); // a flood must not grow this
         const m = READY_RE.exec(seen);
         if (m) {
-          clearTimeout(timer);
+          ready = true;
           server.host = m[1]!;
           server.port = Number(m[2]);
-          resolve();
+          finish();
         }
       };
       server.child.stdout!.on('data', onData);
       server.child.once('exit', () => {
-        clearTimeout(timer);
-        reject(
-          new LabFailure(
-            `started \`${cmd}\` but it ${server.flooded ? FLOODED : describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode })} ` +
-              `before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`,
-          ),
-        );
+        if (done) return; // stopped after it became ready: not a start-up failure
+        const how = server.flooded ? FLOODED : describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode });
+        const message = `started \`${cmd}\` but it ${how} before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`;
+        finish(server.flooded ? new LabFailure(message) : certain(message));
       });
+      // Meanwhile, look at what it is doing: asleep without having printed the line, or spinning.
+      const watch = server.stallWatch();
+      const look = async () => {
+        while (!done) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (done) return;
+          const stall = await watch.check(() => true);
+          if (done || !stall) continue;
+          const printed = `It printed:\n${tail(server.output())}`;
+          finish(
+            certain(
+              stall.kind === 'idle'
+                ? `started \`${cmd}\`; it is now waiting for connections or input (asleep, no timer set) but never printed 'listening on HOST:PORT'. ` +
+                    `A server must print that line, with the port it got, once it accepts connections. ${printed}`
+                : `started \`${cmd}\`; it is stuck: it used ${seconds(stall.cpuMs)} of CPU without printing 'listening on HOST:PORT' (an endless loop before listen()?). ${printed}`,
+            ),
+          );
+        }
+      };
+      void look();
     });
   } catch (err) {
     await server.stop();
     throw err;
   }
-  if (!(server.port > 0 && server.port < 65536)) {
+  if (!ready || !(server.port > 0 && server.port < 65536)) {
     await server.stop();
-    throw new LabFailure(`\`${cmd}\` printed '${READY_RE.exec(seen)?.[0]}', which names no usable port. Print the port the OS chose (server.address().port), not 0.`);
+    throw certain(`\`${cmd}\` printed '${READY_RE.exec(seen)?.[0]}', which names no usable port. Print the port the OS chose (server.address().port), not 0.`);
   }
   return server;
 }
@@ -304,7 +405,10 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
 export interface RunResult extends Exit {
   stdout: string;
   stderr: string;
+  /** It did not exit by itself: its time ran out, or it was stopped as stalled (see `stalled`). */
   timedOut: boolean;
+  /** Why it was stopped early: asleep with nothing to wait for, spinning, or sitting on a timer when it should have exited. */
+  stalled?: Stall | { kind: 'waiting'; forMs: number };
   /** It printed past FLOOD_LIMIT and was stopped. */
   flooded: boolean;
   ms: number;
@@ -313,11 +417,24 @@ export interface RunResult extends Exit {
   describe(): string;
 }
 
+export interface RunOptions extends SpawnOptions {
+  stdin?: Buffer | string;
+  timeoutMs?: number;
+  keepStdout?: number;
+  /**
+   * Stop it as soon as it is idle (asleep, no timer set, its stdin read) and the
+   * test has no bytes in flight to it: it is waiting for something that will not
+   * come. Only when the test side answers at once, with no pauses of its own.
+   */
+  hangWhenIdle?: boolean;
+  /** Stop it once it has sat asleep (idle or on a timer) this long: for a program that should exit at once. */
+  waitingMs?: number;
+  /** Stop it once it has burnt this much CPU (an endless loop). Off by default: the kit's own drivers compute a lot. */
+  stuckCpuMs?: number;
+}
+
 /** Run a program to completion with a time limit (a client, say). The group is always killed. */
-export async function runProgram(
-  file: string,
-  opts: SpawnOptions & { stdin?: Buffer | string; timeoutMs?: number; keepStdout?: number } = {},
-): Promise<RunResult> {
+export async function runProgram(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = scaled(opts.timeoutMs ?? 8000);
   const child = spawnTs(file, opts);
   let flooded = false;
@@ -333,28 +450,66 @@ export async function runProgram(
   child.stdin!.end(opts.stdin ?? '');
   const started = Date.now();
   let timedOut = false;
+  let stalled: RunResult['stalled'];
+  let closed = false;
+  const stop = (why?: RunResult['stalled']) => {
+    if (closed || timedOut) return;
+    timedOut = true;
+    stalled = why;
+    void killGroup(child, 100);
+  };
+  const watching = opts.hangWhenIdle || opts.waitingMs !== undefined || opts.stuckCpuMs !== undefined;
+  const watch = async () => {
+    const stall = new StallWatch(child.pid, opts.stuckCpuMs ?? Infinity);
+    let asleepSince: number | undefined;
+    while (!closed && !timedOut) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (closed || timedOut) return;
+      if (opts.waitingMs !== undefined) {
+        const a = snapshot(child.pid!).activity;
+        if (a === 'idle' || a === 'timer') {
+          asleepSince ??= Date.now();
+          if (Date.now() - asleepSince >= opts.waitingMs) return stop({ kind: 'waiting', forMs: Date.now() - asleepSince });
+        } else asleepSince = undefined;
+      }
+      const s = await stall.check(() => writesInFlight() === 0 && (child.stdin!.writableLength ?? 0) === 0);
+      if (s && !closed && (s.kind === 'stuck' || opts.hangWhenIdle)) return stop(s);
+    }
+  };
+  if (watching && child.pid !== undefined) void watch();
   const exit = await new Promise<Exit>((resolve) => {
     const timer = setTimeout(() => {
-      timedOut = true;
-      void killGroup(child, 100);
+      waitExpired(`${shownPath(file)} to finish`);
+      stop();
     }, timeoutMs);
     child.once('close', (code, signal) => {
+      closed = true;
       clearTimeout(timer);
       resolve({ code, signal });
     });
   });
   await killGroup(child, 0);
   const cmd = `tsx ${shownPath(file)} ${(opts.args ?? []).join(' ')}`.trim();
+  const ms = Date.now() - started;
   const result: RunResult = {
     ...exit,
     stdout: out.text(),
     stderr: err.text(),
     timedOut,
+    stalled,
     flooded,
-    ms: Date.now() - started,
+    ms,
     pid: child.pid ?? -1,
     describe() {
-      const how = flooded ? FLOODED : timedOut ? `was still running after ${seconds(timeoutMs)} and was stopped` : describeExit(exit);
+      const how = flooded
+        ? FLOODED
+        : stalled?.kind === 'waiting'
+          ? `sat waiting (asleep, on a timer or for input) for ${seconds(stalled.forMs)} instead of finishing, and was stopped after ${seconds(ms)}`
+          : stalled
+            ? `was stopped after ${seconds(ms)}: ${describeStall(stalled, 'it')}`
+            : timedOut
+              ? `was still running after ${seconds(timeoutMs)} and was stopped`
+              : describeExit(exit);
       const err = exit.code !== 0 && !timedOut ? crashSummary(result.stderr) : tail(result.stderr);
       return `ran \`${cmd}\`: it ${how}.\n  stdout:\n${tail(result.stdout)}\n  stderr:\n${err}`;
     },

@@ -2,9 +2,12 @@
 // a reply) and byte-stream helpers (read N bytes, read to the end), every wait
 // bounded and everything recorded as a C:/S: transcript.
 import net from 'node:net';
-import { LabFailure, scaled, seconds } from './failure.ts';
+import { LabFailure, seconds } from './failure.ts';
+import { scaled, waitExpired } from './budget.ts';
+import { sendingTo, writing } from './chaos.ts';
+import { crashSummary, type ServerProcess } from './program.ts';
+import { CHECK_EVERY_MS, describeStall, stallSentence, type Stall, type StallWatch } from './stall.ts';
 import { Transcript, showBytes, showLine } from './transcript.ts';
-import type { ServerProcess } from './program.ts';
 
 export interface ClientOptions {
   /** Default wait for a reply. */
@@ -14,6 +17,13 @@ export interface ClientOptions {
   transcript?: Transcript;
   /** Line mode: require CRLF line ends (Internet protocols do). */
   strictCRLF?: boolean;
+  /**
+   * Wait out every budget even when the server is idle. Needed only when what a
+   * wait expects depends on something the test has yet to do elsewhere (another
+   * client's next step): by default an idle server with nothing more on its way
+   * fails the wait at once (stall.ts).
+   */
+  patient?: boolean;
 }
 
 export type Expected = string | RegExp;
@@ -27,6 +37,8 @@ export class TcpClient {
   private lastSent = '(nothing sent yet)';
   private readonly timeoutMs: number;
   private readonly strictCRLF: boolean;
+  /** Bytes received so far: progress, for telling a slow server from a stuck one. */
+  private received = 0;
 
   private constructor(
     readonly socket: net.Socket,
@@ -37,6 +49,7 @@ export class TcpClient {
     this.strictCRLF = opts.strictCRLF ?? true;
     socket.on('data', (c: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, c]) : c;
+      this.received += c.length;
       this.poke();
     });
     socket.on('end', () => {
@@ -59,15 +72,22 @@ export class TcpClient {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
+        waitExpired(`a connection to ${host}:${port}`);
         reject(new LabFailure(`could not connect to ${host}:${port} within ${seconds(timeoutMs)}`));
       }, timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
         resolve();
       });
-      socket.once('error', (e: NodeJS.ErrnoException) => {
+      socket.once('error', async (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new LabFailure(`could not connect to ${host}:${port}: ${e.code ?? e.message}. Is the server listening?`));
+        // The cause first: a server that crashed is why the connection was refused.
+        const server = opts.server;
+        if (server && (server.exit || (await server.waitExit(300)))) {
+          reject(new LabFailure(`the server ${server.howItEnded()}:\n${crashSummary(server.output())}\nso the test could not connect to it (${e.code ?? e.message}).`));
+        } else {
+          reject(new LabFailure(`could not connect to ${host}:${port}: ${e.code ?? e.message}. Is the server listening?`));
+        }
       });
     });
     return new TcpClient(socket, opts);
@@ -79,23 +99,71 @@ export class TcpClient {
     w?.();
   }
 
-  /** Wait until `ready()` returns a value, the stream ends, or time runs out. */
-  private async waitFor<T>(ready: () => T | undefined, what: string, ms = this.timeoutMs): Promise<T> {
+  /** A wait's budget: the test's own (scaled to this machine), else the client's default. */
+  private budget(ms: number | undefined): number {
+    return ms === undefined ? this.timeoutMs : scaled(ms);
+  }
+
+  /** Is anything still on its way from the test to the server (a write waiting for 'drain', a chaos write)? */
+  private quiet(): boolean {
+    return !sendingTo(this.socket);
+  }
+
+  /** A watch on the server for one wait, unless the test asked to wait patiently or no server is known. */
+  private stallWatch(): StallWatch | undefined {
+    return this.opts.patient ? undefined : this.opts.server?.stallWatch();
+  }
+
+  /** Sleep until data, an end, an error, or `ms`. */
+  private nap(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Look at the server while waiting: returns a stall (idle with nothing on
+   * the way, or stuck) once certain. Bytes that arrive count as progress.
+   */
+  private async stalled(watch: StallWatch | undefined, seen: { received: number }): Promise<Stall | undefined> {
+    if (!watch) return undefined;
+    if (this.received !== seen.received) {
+      seen.received = this.received;
+      watch.progress();
+      return undefined;
+    }
+    const stall = await watch.check(() => this.quiet());
+    // Whatever arrived while we looked is progress, not a stall.
+    return stall && this.received === seen.received ? stall : undefined;
+  }
+
+  /** Wait until `ready()` returns a value, the stream ends, the server stalls, or time runs out. */
+  private async waitFor<T>(ready: () => T | undefined, what: string, explicitMs?: number): Promise<T> {
+    const ms = this.budget(explicitMs);
     const deadline = Date.now() + ms;
+    const watch = this.stallWatch();
+    const seen = { received: this.received };
     for (;;) {
       const v = ready();
       if (v !== undefined) return v;
       if (this.error) await this.failChecked(`connection error (${(this.error as NodeJS.ErrnoException).code ?? this.error.message})`, what);
       if (this.ended) await this.failChecked('the server closed the connection', what);
+      const stall = await this.stalled(watch, seen);
+      if (stall) {
+        const late = ready();
+        if (late !== undefined) return late;
+        this.failStalled(stall, what);
+      }
       const left = deadline - Date.now();
-      if (left <= 0) await this.failChecked(`nothing within ${seconds(ms)}`, what);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      if (left <= 0) {
+        waitExpired(what);
+        await this.failChecked(`nothing within ${seconds(ms)}`, what);
+      }
+      await this.nap(Math.min(left, watch ? CHECK_EVERY_MS : left));
     }
   }
 
@@ -108,8 +176,17 @@ export class TcpClient {
   /** Throw a failure showing the transcript with the point where it went wrong. */
   fail(got: string, expected: string): never {
     this.opts.server?.assertAlive(`the test waited for ${expected}`);
-    const partial = this.buf.length ? `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})` : '';
-    throw new LabFailure(`waited for ${expected}; instead, ${got}.\n${this.transcript.render(`expected ${expected}`)}${partial}`);
+    throw new LabFailure(`waited for ${expected}; instead, ${got}.\n${this.transcript.render(`expected ${expected}`)}${this.partial()}`);
+  }
+
+  /** The server stalled (stall.ts): say so first, then what the test was waiting for. */
+  private failStalled(stall: Stall, expected: string): never {
+    this.opts.server?.assertAlive(`the test waited for ${expected}`);
+    throw new LabFailure(`${stallSentence(stall, expected)}\n${this.transcript.render(`expected ${expected}`)}${this.partial()}`);
+  }
+
+  private partial(): string {
+    return this.buf.length ? `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})` : '';
   }
 
   // ---- line protocol -------------------------------------------------------
@@ -178,7 +255,10 @@ export class TcpClient {
 
   /** Expect the server to close the connection (after QUIT, say). */
   async expectClosed(what = `the server to close the connection after '${this.lastSent}'`, ms?: number): Promise<void> {
-    const deadline = Date.now() + (ms ?? this.timeoutMs);
+    const budget = this.budget(ms);
+    const deadline = Date.now() + budget;
+    const watch = this.stallWatch();
+    const seen = { received: this.received };
     while (!this.ended) {
       if (this.buf.length) {
         const extra = this.buf;
@@ -186,15 +266,16 @@ export class TcpClient {
         this.transcript.add('S', showLine(extra));
         throw new LabFailure(`expected ${what}, but it sent more.\n${this.transcript.render('expected the connection to close here')}`);
       }
+      const stall = await this.stalled(watch, seen);
+      if (stall && !this.ended && !this.buf.length) {
+        throw new LabFailure(`${stallSentence(stall, what)} It left the connection open.\n${this.transcript.render('expected the server to close the connection')}`);
+      }
       const left = deadline - Date.now();
-      if (left <= 0) throw new LabFailure(`expected ${what}, but it stayed open for ${seconds(ms ?? this.timeoutMs)}.\n${this.transcript.render('expected the server to close the connection')}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 50));
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      if (left <= 0) {
+        waitExpired(what);
+        throw new LabFailure(`expected ${what}, but it stayed open for ${seconds(budget)}.\n${this.transcript.render('expected the server to close the connection')}`);
+      }
+      await this.nap(Math.min(left, 50));
     }
     this.transcript.note('(server closed the connection)');
   }
@@ -206,14 +287,16 @@ export class TcpClient {
     this.transcript.add('C', label ?? showBytes(data));
     if (this.socket.destroyed) return; // the peer is gone: the next read reports why
     if (!this.socket.write(data)) {
+      const done = writing(this.socket);
       await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
+        const go = () => {
+          this.socket.off('drain', go);
+          this.socket.off('close', go);
+          done();
           resolve();
         };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
+        this.socket.on('drain', go);
+        this.socket.on('close', go);
       });
     }
   }
@@ -238,20 +321,20 @@ export class TcpClient {
 
   /** Read until the server ends the stream; returns everything received. */
   async readToEnd(what = 'the server to send the rest and close', ms?: number): Promise<Buffer> {
-    const deadline = Date.now() + (ms ?? this.timeoutMs);
+    const budget = this.budget(ms);
+    const deadline = Date.now() + budget;
+    const watch = this.stallWatch();
+    const seen = { received: this.received };
     while (!this.ended && !this.error) {
+      const stall = await this.stalled(watch, seen);
+      if (stall && !this.ended && !this.error) this.failStalled(stall, `${what} (${this.buf.length} bytes received so far)`);
       const left = deadline - Date.now();
       if (left <= 0) {
         const had = this.buf.length;
-        await this.failChecked(`no end of stream within ${seconds(ms ?? this.timeoutMs)} (${had} bytes received so far)`, what);
+        waitExpired(what);
+        await this.failChecked(`no end of stream within ${seconds(budget)} (${had} bytes received so far)`, what);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      await this.nap(Math.min(left, watch ? CHECK_EVERY_MS : left));
     }
     const all = this.buf;
     this.buf = Buffer.alloc(0);

@@ -1,14 +1,21 @@
 // A test client for UDP servers: send datagrams, receive them with timeouts.
+// A wait ends early when the server has crashed, or sits idle with nothing
+// pending (then nothing will come: stall.ts).
 import dgram from 'node:dgram';
-import { LabFailure, scaled, seconds } from './failure.ts';
-import { Transcript, showBytes } from './transcript.ts';
+import { LabFailure, seconds } from './failure.ts';
+import { scaled, waitExpired } from './budget.ts';
 import type { ServerProcess } from './program.ts';
+import { CHECK_EVERY_MS, stallSentence, type Stall } from './stall.ts';
+import { Transcript, showBytes } from './transcript.ts';
+
+type Datagram = { msg: Buffer; from: dgram.RemoteInfo };
 
 export class UdpClient {
   readonly transcript: Transcript;
-  private inbox: { msg: Buffer; from: dgram.RemoteInfo }[] = [];
+  private inbox: Datagram[] = [];
   private wake: (() => void) | null = null;
   private readonly timeoutMs: number;
+  private sending = 0;
 
   private constructor(
     readonly socket: dgram.Socket,
@@ -42,33 +49,59 @@ export class UdpClient {
 
   async send(data: Buffer, port: number, host = '127.0.0.1'): Promise<void> {
     this.transcript.add('C', showBytes(data));
-    await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (e) => (e ? reject(e) : resolve())));
+    this.sending++;
+    try {
+      await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (e) => (e ? reject(e) : resolve())));
+    } finally {
+      this.sending--;
+    }
   }
 
   /** The next datagram, or a failure naming what was awaited. */
-  async receive(what = 'an echo of the datagram', ms = this.timeoutMs): Promise<{ msg: Buffer; from: dgram.RemoteInfo }> {
-    const got = await this.tryReceive(ms);
-    if (!got) {
+  async receive(what = 'an echo of the datagram', explicitMs?: number): Promise<Datagram> {
+    const ms = explicitMs === undefined ? this.timeoutMs : scaled(explicitMs);
+    const got = await this.next(ms);
+    if ('stall' in got) {
       this.opts.server?.assertAlive(`the test waited for ${what}`);
+      throw new LabFailure(`${stallSentence(got.stall, what)}\n${this.transcript.render(`expected ${what}`)}`);
+    }
+    if (!got.datagram) {
+      this.opts.server?.assertAlive(`the test waited for ${what}`);
+      waitExpired(what);
       throw new LabFailure(`no datagram within ${seconds(ms)}: expected ${what}.\n${this.transcript.render(`expected ${what}`)}`);
     }
-    return got;
+    return got.datagram;
   }
 
-  /** The next datagram, or null after `ms` (for tests where silence is right). */
-  async tryReceive(ms = this.timeoutMs): Promise<{ msg: Buffer; from: dgram.RemoteInfo } | null> {
-    if (!this.inbox.length && !this.opts.server?.exit) {
+  /** The next datagram, or null after `ms` (for tests where silence is right; an idle server makes the silence certain sooner). */
+  async tryReceive(explicitMs?: number): Promise<Datagram | null> {
+    const got = await this.next(explicitMs === undefined ? this.timeoutMs : scaled(explicitMs));
+    return 'stall' in got && got.stall.kind === 'idle' ? null : 'datagram' in got ? got.datagram : null;
+  }
+
+  /** The next datagram; or the server's stall; or nothing after `ms`. */
+  private async next(ms: number): Promise<{ datagram: Datagram | null } | { stall: Stall }> {
+    const deadline = Date.now() + ms;
+    const watch = this.opts.server?.stallWatch();
+    for (;;) {
+      const got = this.inbox.shift();
+      if (got) {
+        this.transcript.add('S', showBytes(got.msg));
+        return { datagram: got };
+      }
+      if (this.opts.server?.exit) return { datagram: null };
+      const stall = await watch?.check(() => this.sending === 0);
+      if (stall && this.inbox.length === 0) return { stall };
+      const left = deadline - Date.now();
+      if (left <= 0) return { datagram: null };
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
+        const t = setTimeout(resolve, Math.min(left, watch ? CHECK_EVERY_MS : left));
         this.wake = () => {
           clearTimeout(t);
           resolve();
         };
       });
     }
-    const got = this.inbox.shift() ?? null;
-    if (got) this.transcript.add('S', showBytes(got.msg));
-    return got;
   }
 
   close(): void {
