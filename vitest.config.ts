@@ -4,15 +4,18 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // The harness keeps its own limits (a graded test's attempt, every wait); this is a backstop.
     testTimeout: 30_000,
-    hookTimeout: 20_000,
+    hookTimeout: 120_000,
     // Most of a test's time is spent waiting on the programs it spawned, so three
     // workers keep a 2-core machine busy without starving those programs.
     maxWorkers: 3,
     // Test files share nothing at module level, and re-importing the harness for
     // every file costs more CPU than any file's own work.
     isolate: false,
-    // The default report, then one plain "N passed, N failed" line for CI.
+    // One gate for the run's workers: heavy and timing-sensitive tests never run at once, a re-run runs alone.
+    globalSetup: ['./lib/harness/gate-setup.ts'],
+    // The default report, then one plain "N passed, N failed" line for CI, with what was re-run alone.
     reporters: ['default', './lib/summary-reporter.ts'],
   },
 });

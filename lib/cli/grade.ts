@@ -1,15 +1,17 @@
 // npm run grade -- [LAB...] [--target DIR] [--json FILE]
-// Grades labs/ (or DIR), prints each test with its points and every failure's
-// transcript, remembers the result for the course map, and exits non-zero
-// while any graded lab is below full marks.
+// Grades labs/ (or DIR): shows each test as it finishes, then each lab's
+// report (every failure's transcript, its hint one level at a time, type
+// errors as warnings), remembers the result for the course map, and exits
+// non-zero while any graded lab is below full marks.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveLabs } from '../course.ts';
+import { findLab, resolveLabs } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { formatLab, formatSummary } from '../grader/report.ts';
+import { formatLab, formatSummary, testLine } from '../grader/report.ts';
 import { fullMarks } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
+import { HintLevels } from '../tools/hints.ts';
 import { parse } from './args.ts';
 import { dim } from '../term.ts';
 
@@ -32,15 +34,33 @@ if (!existsSync(target)) {
   console.error(`--target ${values.target}: no such folder. It should hold one folder per lab, like labs/.`);
   process.exit(2);
 }
+// The student's own labs/: hints one level at a time, remembered. An instructor's --target: whole hints, nothing remembered.
+const own = !values.target;
 
 console.log(dim(`Grading ${chosen.map((l) => l.slug).join(', ')} …`));
 const started = Date.now();
-const results = await runLabTests(chosen, { target });
-for (const r of results) console.log('\n' + formatLab(r));
+const tty = process.stdout.isTTY === true;
+let rows = 0; // terminal rows the live lines take (long lines wrap)
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+const results = await runLabTests(chosen, {
+  target,
+  hints: own ? 'separate' : 'in-message',
+  typecheck: true,
+  onTest: (lab, t) => {
+    const where = chosen.length > 1 ? dim(`[${lab.slug}] `) : '';
+    const line = testLine(t, 0, where) + dim(`  ${(t.ms / 1000).toFixed(1)} s`);
+    console.log(line);
+    rows += Math.max(1, Math.ceil(visible(line) / (process.stdout.columns || 100)));
+  },
+});
+// On a terminal the live lines make way for the report, in the order the tests are written.
+if (tty && rows > 0) process.stdout.write(`\x1b[${rows}A\x1b[J`);
+const hints = new HintLevels(own);
+for (const r of results) console.log('\n' + formatLab(r, (slug, id) => hints.show(findLab(slug), id)));
 console.log(formatSummary(results));
 console.log(dim(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)`));
 
 // Only a student's own labs/ feed the course map; an instructor's --target does not.
-if (!values.target) saveGrades(results);
+if (own) saveGrades(results);
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
 process.exit(results.every(fullMarks) ? 0 : 1);

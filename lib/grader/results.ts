@@ -5,9 +5,13 @@ export interface TestResult {
   name: string;
   points: number;
   passed: boolean;
-  /** Why it failed: the transcript, the expectation and the hint. */
+  /** Why it failed: the transcript, the expectation and (unless `hint` is set) the hint. */
   message?: string;
   ms: number;
+  /** The course.json id of the hint for this failure, when the display shows hints itself (one level at a time). */
+  hint?: string;
+  /** Set when the first run failed because a wait ran out, and the test was run again, alone. */
+  retried?: { firstFailure: string; waits: string[]; passedAlone: boolean };
 }
 
 export interface LabResult {
@@ -17,6 +21,8 @@ export interface LabResult {
   tests: TestResult[];
   /** A problem that kept tests from running at all (a broken test file, the grader timing out). */
   error?: string;
+  /** Not points: type errors in the lab's files, one line each. */
+  warnings?: string[];
   gradedAt: string;
 }
 

@@ -1,27 +1,20 @@
-// Runs a lab's graded tests in a child vitest process against a target folder
-// and turns vitest's JSON report into LabResults. The child is bounded in time
-// and killed as a whole process group, so nothing a student wrote can hang it.
+// Runs labs' graded tests in a child vitest process against a target folder
+// and turns what it reports into LabResults. The child is bounded in time and
+// killed as a whole process group, so nothing a student wrote can hang it.
+// Each test's result is passed to `onTest` the moment it finishes (a small
+// reporter in the child writes one line of JSON per test: stream-reporter.ts).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
-import { POINTS_RE } from '../harness/lab-test.ts';
+import { POINTS_RE, type GradedMeta } from '../harness/lab-test.ts';
+import { failureHint } from '../tools/hints.ts';
 import type { LabResult, TestResult } from './results.ts';
-
-interface JsonAssertion {
-  title: string;
-  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
-  failureMessages?: string[];
-  duration?: number;
-}
-interface JsonFile {
-  name: string;
-  status: string;
-  message?: string;
-  assertionResults: JsonAssertion[];
-}
+import type { StreamEvent } from './stream-reporter.ts';
+import { typeErrors } from './typecheck.ts';
 
 /** Keep a failure's message, drop stack frames: a student needs the transcript, not our call stack. */
 export function cleanMessage(raw: string): string {
@@ -45,70 +38,147 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Extra vitest flags (a class run: --no-isolate --maxWorkers=1). */
   vitestArgs?: string[];
+  /** Called as each test finishes, with its result as it will appear in the LabResult. */
+  onTest?: (lab: Lab, test: TestResult) => void;
+  /**
+   * 'in-message' (default): a failure's message ends with its whole hint.
+   * 'separate': the hint's id is left in TestResult.hint, for a display that
+   * shows hints one level at a time (HintLevels in lib/tools/hints.ts).
+   */
+  hints?: 'in-message' | 'separate';
+  /** Type-check the labs' files meanwhile; type errors become LabResult.warnings. */
+  typecheck?: boolean;
+  /**
+   * The gate folder (lib/harness/gate.ts) that decides what may run at once:
+   * by default one for this run. A class run passes one for all its students,
+   * so that a test re-run alone is alone on the machine.
+   */
+  gateDir?: string;
+  /**
+   * Grade several folders in one run, by name (the mutants' kit test): one
+   * LabResult per folder and lab it holds, its `target` the folder. `target` is then unused.
+   */
+  targets?: Record<string, string>;
+}
+
+/** A test as reported by the child, made into a TestResult. */
+function toResult(lab: Lab, e: Extract<StreamEvent, { type: 'test' }>, hints: RunOptions['hints']): TestResult {
+  const m = POINTS_RE.exec(e.name);
+  const meta = e.meta as GradedMeta;
+  const passed = e.state === 'passed';
+  let message = passed ? undefined : cleanMessage(e.message ?? `the test was ${e.state}`);
+  let hint: string | undefined;
+  if (!passed && meta.hint) {
+    if (hints === 'separate') hint = meta.hint;
+    else {
+      try {
+        message += `\n\n${failureHint(lab, meta.hint)}`;
+      } catch {
+        /* a hint course.json no longer lists: the message stands alone */
+      }
+    }
+  }
+  return {
+    name: e.name.replace(POINTS_RE, ''),
+    points: m ? Number(m[1]) : 0,
+    passed,
+    message,
+    ms: e.ms,
+    hint,
+    retried: meta.retried,
+  };
 }
 
 export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabResult[]> {
   const files = new Map<string, Lab>();
-  for (const lab of labs) for (const f of [...labTestPaths(lab), ...(opts.extraTests?.(lab) ?? [])]) files.set(f, lab);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-grade-'));
-  const out = path.join(tmp, 'report.json');
+  for (const lab of labs) for (const f of [...labTestPaths(lab), ...(opts.extraTests?.(lab) ?? [])]) files.set(path.resolve(f), lab);
   const started = new Date().toISOString();
-  let runError: string | undefined;
-  try {
-    runError = await spawnVitest([...files.keys()], out, opts);
-    let report: { testResults: JsonFile[] } = { testResults: [] };
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch {
-      runError ??= 'the test runner wrote no report';
+  const types = opts.typecheck ? typeErrors(labs, opts.target) : undefined; // beside the tests, not after them
+  const key = (suite: string | undefined, file: string) => `${suite ?? ''}\0${path.resolve(file)}`;
+  const tests = new Map<string, TestResult[]>(); // by target name and file
+  const order = new Map<string, string[]>(); // the tests of each file, as defined
+  const fileErrors = new Map<string, string>();
+  const onEvent = (e: StreamEvent) => {
+    if (e.type === 'test') {
+      const lab = files.get(path.resolve(e.file));
+      if (!lab) return;
+      const r = toResult(lab, e, opts.hints);
+      const k = key(e.suite, e.file);
+      tests.set(k, [...(tests.get(k) ?? []), r]);
+      opts.onTest?.(lab, r);
+    } else if (e.type === 'file') {
+      order.set(path.resolve(e.file), e.tests.map((n) => n.replace(POINTS_RE, '')));
+      if (e.error) fileErrors.set(path.resolve(e.file), cleanMessage(e.error));
     }
-    return labs.map((lab) => {
-      const tests: TestResult[] = [];
-      const errors: string[] = [];
-      for (const file of report.testResults.filter((f) => files.get(path.resolve(f.name)) === lab)) {
-        if (file.message && file.assertionResults.length === 0) errors.push(cleanMessage(file.message));
-        for (const a of file.assertionResults) {
-          const m = POINTS_RE.exec(a.title);
-          tests.push({
-            name: a.title.replace(POINTS_RE, ''),
-            points: m ? Number(m[1]) : 0,
-            passed: a.status === 'passed',
-            message: a.status === 'passed' ? undefined : cleanMessage(a.failureMessages?.join('\n') || `the test was ${a.status}`),
-            ms: Math.round(a.duration ?? 0),
-          });
-        }
-      }
-      if (tests.length === 0 && !errors.length) errors.push(runError ?? `no graded tests ran for ${lab.slug}`);
-      return {
-        slug: lab.slug,
-        title: lab.title,
-        target: opts.target,
-        tests,
-        error: errors.length ? errors.join('\n') : undefined,
-        gradedAt: started,
+  };
+  const runError = await spawnVitest([...files.keys()], opts, onEvent);
+  const warnings = (await types) ?? new Map<string, string[]>();
+  const graded = opts.targets
+    ? Object.entries(opts.targets).flatMap(([name, dir]) => labs.filter((l) => existsSync(path.join(dir, l.slug))).map((lab) => ({ lab, name: name as string | undefined, dir })))
+    : labs.map((lab) => ({ lab, name: undefined, dir: opts.target }));
+  return graded.map(({ lab, name, dir }) => {
+    const mine = [...files.entries()].filter(([, l]) => l === lab).map(([f]) => f);
+    const results: TestResult[] = [];
+    const errors: string[] = [];
+    for (const file of mine) {
+      const got = tests.get(key(name, file)) ?? [];
+      const defined = order.get(file) ?? [];
+      const rank = (t: TestResult) => {
+        const i = defined.indexOf(t.name);
+        return i < 0 ? defined.length : i;
       };
-    });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+      results.push(...[...got].sort((a, b) => rank(a) - rank(b)));
+      const err = fileErrors.get(file);
+      if (err && got.length === 0) errors.push(err);
+    }
+    if (results.length === 0 && !errors.length) errors.push(runError ?? `no graded tests ran for ${lab.slug}`);
+    return {
+      slug: lab.slug,
+      title: lab.title,
+      target: dir,
+      tests: results,
+      error: errors.length ? errors.join('\n') : undefined,
+      warnings: warnings.get(lab.slug),
+      gradedAt: started,
+    };
+  });
 }
 
 /** Resolves with an error description, or undefined if vitest finished by itself. */
-function spawnVitest(files: string[], outputFile: string, opts: RunOptions): Promise<string | undefined> {
+function spawnVitest(files: string[], opts: RunOptions, onEvent: (e: StreamEvent) => void): Promise<string | undefined> {
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+  const ownGate = opts.gateDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'socket-kit-gate-'));
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), '--reporter=json', `--outputFile=${outputFile}`],
+      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), `--reporter=${kitPath('lib', 'grader', 'stream-reporter.ts')}`],
       {
         cwd: KIT_ROOT,
         detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, ...opts.env, SOCKET_KIT_TARGET: path.resolve(opts.target), FORCE_COLOR: '0' },
+        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          ...opts.env,
+          SOCKET_KIT_TARGET: path.resolve(opts.target),
+          ...(opts.targets ? { SOCKET_KIT_TARGETS: JSON.stringify(opts.targets) } : {}),
+          SOCKET_KIT_STREAM_FD: '3',
+          SOCKET_KIT_GATE: opts.gateDir ?? ownGate!,
+          FORCE_COLOR: '0',
+        },
       },
     );
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    const lines = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      let e: StreamEvent;
+      try {
+        e = JSON.parse(line) as StreamEvent;
+      } catch {
+        return;
+      }
+      onEvent(e);
+    });
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -123,6 +193,7 @@ function spawnVitest(files: string[], outputFile: string, opts: RunOptions): Pro
       } catch {
         /* gone */
       }
+      if (ownGate) rmSync(ownGate, { recursive: true, force: true });
       if (signal) resolve(`the grading run was stopped after ${Math.round(timeoutMs / 1000)} s`);
       else resolve(code === 0 || code === 1 ? undefined : `the test runner failed (exit ${code}): ${stderr.trim()}`);
     });

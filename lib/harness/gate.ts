@@ -12,9 +12,9 @@
 // so that they sort in the order they asked. A test enters when nothing running
 // clashes with it and no earlier waiter does; two that enter at the same instant
 // both look again, and the later one steps back. Entries of processes that died
-// are swept. Where the folder cannot be used, the gate is open.
+// are swept. Without a folder (SOCKET_KIT_GATE unset: vitest's globalSetup and
+// the grader set it), or where it cannot be used, the gate is open.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 export type GateMode = 'normal' | 'heavy' | 'sensitive' | 'alone';
@@ -27,10 +27,8 @@ export function clash(a: GateMode, b: GateMode): boolean {
   return b === 'heavy' && a === 'sensitive';
 }
 
-/** The gate folder of this run: SOCKET_KIT_GATE, else one per vitest run (its workers share a parent). */
-export function gateDir(): string {
-  return process.env.SOCKET_KIT_GATE ?? path.join(os.tmpdir(), `socket-kit-gate-${process.getuid?.() ?? 'u'}-${process.ppid}`);
-}
+/** The gate folder of this run (lib/harness/gate-setup.ts, lib/grader/run-tests.ts), if any. */
+export const gateDir = (): string | undefined => process.env.SOCKET_KIT_GATE || undefined;
 
 interface Entry {
   name: string;
@@ -65,16 +63,16 @@ export class GatePass {
 
   constructor(
     readonly mode: GateMode,
-    private readonly dir = gateDir(),
+    private readonly dir: string | undefined = gateDir(),
   ) {
     const n = (counter = (counter + 1) % 1_000_000);
     this.order = `${String(Date.now()).padStart(15, '0')}-${String(process.pid % 10_000_000).padStart(7, '0')}-${String(n).padStart(6, '0')}`;
   }
 
-  private others(): Entry[] | undefined {
+  private others(dir: string): Entry[] | undefined {
     let names: string[];
     try {
-      names = readdirSync(this.dir);
+      names = readdirSync(dir);
     } catch {
       return undefined;
     }
@@ -83,7 +81,7 @@ export class GatePass {
       const e = parse(name);
       if (!e || name.endsWith(`${this.order}-${process.pid}-${this.mode}`)) continue;
       if (!alive(e.pid)) {
-        rmSync(path.join(this.dir, name), { force: true }); // left by a worker that died
+        rmSync(path.join(dir, name), { force: true }); // left by a worker that died
         continue;
       }
       out.push(e);
@@ -98,31 +96,33 @@ export class GatePass {
 
   /** Wait for a turn, at most `maxWaitMs` (then run anyway: a gate must never be why a test fails). */
   async enter(maxWaitMs = 10 * 60_000): Promise<void> {
+    const dir = this.dir;
+    if (!dir) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       this.name = `q-${this.order}-${process.pid}-${this.mode}`;
-      writeFileSync(path.join(this.dir, this.name), '');
+      writeFileSync(path.join(dir, this.name), '');
     } catch {
       this.name = undefined; // no gate here: run
       return;
     }
     const until = Date.now() + maxWaitMs;
     for (let wait = 5; Date.now() < until; wait = Math.min(wait * 2, 50)) {
-      const before = this.others();
+      const before = this.others(dir);
       if (!before) return;
       if (this.clear(before, false)) {
         const held = `h-${this.order}-${process.pid}-${this.mode}`;
         try {
-          renameSync(path.join(this.dir, this.name), path.join(this.dir, held));
+          renameSync(path.join(dir, this.name), path.join(dir, held));
         } catch {
           return;
         }
         this.name = held;
         // Someone may have entered between our look and our rename: the later of the two steps back.
-        const after = this.others();
+        const after = this.others(dir);
         if (!after || this.clear(after, true)) return;
         const back = `q-${this.order}-${process.pid}-${this.mode}`;
-        renameSync(path.join(this.dir, held), path.join(this.dir, back));
+        renameSync(path.join(dir, held), path.join(dir, back));
         this.name = back;
       }
       await sleep(wait);
@@ -130,7 +130,7 @@ export class GatePass {
   }
 
   leave(): void {
-    if (this.name) rmSync(path.join(this.dir, this.name), { force: true });
+    if (this.name && this.dir) rmSync(path.join(this.dir, this.name), { force: true });
     this.name = undefined;
   }
 }

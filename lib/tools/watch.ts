@@ -11,20 +11,21 @@ import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:f
 import path from 'node:path';
 import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { fullMarks, type LabResult } from '../grader/results.ts';
+import { fullMarks, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
-import { hintIn, markSeen } from './hints.ts';
+import { HintLevels } from './hints.ts';
 import { labNumber } from './state.ts';
-import { CLEAR, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
+import { CLEAR, gradingScreen, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
 
-export type GradeFn = (lab: Lab, target: string) => Promise<LabResult>;
+/** Grades one lab; calls `onTest` as each test finishes. Hints are left as ids (TestResult.hint) for the screen to show. */
+export type GradeFn = (lab: Lab, target: string, onTest?: (t: TestResult) => void) => Promise<LabResult>;
 
 /** The grader, guarded: a lab without graded tests yet is reported, not handed to vitest (which would run everything). */
-export const gradeLab: GradeFn = async (lab, target) => {
+export const gradeLab: GradeFn = async (lab, target, onTest) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target });
+  const [r] = await runLabTests([lab], { target, hints: 'separate', typecheck: true, onTest: (_lab, t) => onTest?.(t) });
   return r!;
 };
 
@@ -163,6 +164,8 @@ export class LabWatcher extends EventEmitter {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    // Seen: say so at once, before the editor's burst of writes settles and long before the grade is in.
+    if (!this.grading && existsSync(this.dir)) this.progress([]);
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
@@ -182,14 +185,17 @@ export class LabWatcher extends EventEmitter {
         this.show(waitingScreen(lab, this.dir, `There is no folder ${this.dir}. Create it (or run npm run reset -- ${labNumber(lab.slug)}); watching for it.`, this.note()));
         return;
       }
-      const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target);
+      const done: TestResult[] = [];
+      this.progress(done);
+      const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target, (t) => {
+        done.push(t);
+        if (!this.stopped) this.progress(done);
+      });
       if (this.stopped) return;
-      this.show(watchScreen(lab, this.dir, r, this.note()));
-      if (this.opts.save) {
-        saveGrades([r]);
-        const shown = hintIn(lab, r.tests.find((t) => !t.passed)?.message); // only the first failure is on screen
-        if (shown) markSeen(lab, shown.id);
-      }
+      // Only the first failure is on screen, so only its hint is shown (and remembered, one level at a time).
+      const hints = new HintLevels(this.opts.save === true);
+      this.show(watchScreen(lab, this.dir, r, this.note(), (id) => hints.show(lab, id)));
+      if (this.opts.save) saveGrades([r]);
       this.banner = undefined;
       this.emit('graded', r, lab);
       if (fullMarks(r) && !this.again) {
@@ -218,6 +224,15 @@ export class LabWatcher extends EventEmitter {
 
   private note(): ScreenNote {
     return { banner: this.banner, keys: this.opts.keys };
+  }
+
+  /** While grading: the whole grading screen on a terminal; elsewhere (a log) one line per step. */
+  private progress(done: TestResult[]): void {
+    if (this.opts.clear) return this.show(gradingScreen(this.lab, this.dir, done, this.note()));
+    const t = done.at(-1);
+    const line = t ? `  ${t.passed ? '✓' : '✗'} ${t.name}  ${t.passed ? t.points : 0}/${t.points}` : `grading lab ${labNumber(this.lab.slug)}…`;
+    this.emit('screen', line);
+    this.opts.print?.(line);
   }
 
   private show(text: string): void {

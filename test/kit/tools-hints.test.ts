@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { findLab } from '../../lib/course.ts';
 import { KIT_ROOT, TSX_LOADER } from '../../lib/paths.ts';
-import { failureHint, forgetHints, nextUnseen, seenHints, takeNextHint } from '../../lib/tools/hints.ts';
+import { failureHint, forgetHints, HintLevels, levelsOf, nextUnseen, seenHints, seenList, takeNextHint } from '../../lib/tools/hints.ts';
 
 let state: string;
 beforeEach(() => {
@@ -41,15 +41,28 @@ test('hints are remembered per lab, and --reset forgets only that lab', () => {
   expect(nextUnseen(other)?.n).toBe(2);
 });
 
-test('a failure shows which hint it is and marks it seen; the next `hint` skips it', () => {
-  const line = failureHint(lab, lab.hints[0]!.id, true);
-  const n = lab.hints.length;
-  expect(line).toBe(`Hint 1 of ${n}: ${lab.hints[0]!.text}\n(more hints: npm run hint -- 01)`);
-  expect(takeNextHint(lab)).toContain(`Hint 2 of ${n}`);
-  // An instructor's batch or the kit's own run does not touch a student's hints.
-  failureHint(lab, lab.hints.at(-1)!.id, false);
-  expect(seenHints(lab).has(lab.hints.at(-1)!.id)).toBe(false);
-  expect(() => failureHint(lab, 'no-such-hint', false)).toThrow(/does not list/);
+test('a failing test shows its hint one level at a time: the nudge first, all of it when it fails again; --all shows what was shown', () => {
+  const hint = lab.hints[3]!; // client-retry: several sentences
+  const [nudge] = levelsOf(hint);
+  expect(levelsOf(hint).length).toBe(2);
+  const first = new HintLevels().show(lab, hint.id);
+  expect(first).toContain(`Hint 4 of ${lab.hints.length}, a first nudge: ${nudge}`);
+  expect(first).not.toContain(hint.text);
+  expect(seenList(lab)).toContain(`Hint 4 of ${lab.hints.length} for lab 01 — UDP echo (the nudge; the rest: npm run hint -- 01):\n  ${nudge}`);
+  expect(seenList(lab)).not.toContain(hint.text);
+  // One grade shows a hint at one level, however many failing tests name it.
+  const grade = new HintLevels();
+  const again = grade.show(lab, hint.id);
+  expect(grade.show(lab, hint.id)).toBe(again);
+  expect(again).toBe(`Hint 4 of ${lab.hints.length}: ${hint.text}\n(more hints: npm run hint -- 01)`);
+  expect(seenList(lab)).toContain(hint.text);
+  // `npm run hint` walks from the first hint; one seen in full is skipped.
+  expect(takeNextHint(lab)).toContain(`Hint 1 of ${lab.hints.length}`);
+  // An instructor's run shows whole hints and remembers nothing.
+  expect(failureHint(lab, lab.hints.at(-1)!.id)).toContain(lab.hints.at(-1)!.text);
+  new HintLevels(false).show(lab, lab.hints[1]!.id);
+  expect(seenHints(lab).has(lab.hints[1]!.id)).toBe(false);
+  expect(() => failureHint(lab, 'no-such-hint')).toThrow(/does not list/);
 });
 
 test('npm run hint -- 01 prints the next hint and remembers it across runs', () => {

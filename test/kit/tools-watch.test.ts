@@ -1,6 +1,6 @@
 // Watch mode re-grades a lab when a file in it changes, and moves on at full
 // marks. Driven programmatically against a temp copy of a lab, never labs/.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { findLab, type Lab } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { maxScore, score, type LabResult } from '../../lib/grader/results.ts';
 import { LabWatcher, type GradeFn } from '../../lib/tools/watch.ts';
-import { seenHints } from '../../lib/tools/hints.ts';
+import { seenLevels } from '../../lib/tools/hints.ts';
 import { loadGrades } from '../../lib/grader/store.ts';
 
 let tmp: string;
@@ -38,25 +38,37 @@ async function nextGrade(w: LabWatcher, ms: number): Promise<[LabResult, Lab]> {
   }
 }
 
-test('re-grades lab 01 when a file changes, even with fs.watch off (polling alone), and shows the first failure with its hint', async () => {
+test('re-grades lab 01 when a file changes, even with fs.watch off (polling alone): "grading…" at once, each test as it finishes, then the first failure with its hint, one level at a time', async () => {
   const target = path.join(tmp, 'labs');
   cpSync(kitPath('labs', '01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
   const screens: string[] = [];
   const lab = findLab('01-udp-echo');
-  watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, print: (s) => screens.push(s) });
+  watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, clear: true, print: (s) => screens.push(s) });
   watcher.start();
 
   const [starter] = await nextGrade(watcher, 25_000);
   expect(score(starter)).toBe(0);
   expect(maxScore(starter)).toBeGreaterThan(0);
+  // Before the grade: a visible "grading…" screen, then one more with each test as it finished.
+  const grading = screens.filter((s) => s.includes('grading…'));
+  expect(grading.length).toBeGreaterThanOrEqual(starter.tests.length);
+  expect(grading.at(-1)).toContain(`${starter.tests.length} tests done`);
   expect(screens.at(-1)).toMatch(/Watching lab 01 — UDP echo/);
   expect(screens.at(-1)).toContain(`First failing test: ${starter.tests[0]!.name}`);
   expect(screens.at(-1)).toContain(`(${starter.tests.length - 1} more failing; npm run grade -- 01 shows them all)`);
-  const shown = /Hint (\d+) of (\d+): /.exec(screens.at(-1)!);
+  // The hint of the failure on screen, as its first nudge; remembered as exactly that.
+  const shown = /Hint (\d+) of (\d+), a first nudge: /.exec(screens.at(-1)!);
   expect(Number(shown?.[2])).toBe(lab.hints.length);
-  // Remembered: the grade for the course map, and as seen only the hint that was on screen.
+  const hint = lab.hints[Number(shown![1]) - 1]!;
+  expect(screens.at(-1)).not.toContain(hint.text);
   expect(score(loadGrades()['01-udp-echo']!)).toBe(0);
-  expect([...seenHints(lab)]).toEqual([lab.hints[Number(shown![1]) - 1]!.id]);
+  expect([...seenLevels(lab)]).toEqual([[hint.id, 1]]);
+
+  // Saved again, still failing the same way: the whole hint this time.
+  writeFileSync(path.join(target, '01-udp-echo', 'client.ts'), readFileSync(path.join(target, '01-udp-echo', 'client.ts'), 'utf8') + '\n');
+  await nextGrade(watcher, 25_000);
+  expect(screens.at(-1)).toContain(hint.text);
+  expect(seenLevels(lab).get(hint.id)).toBe(2);
 
   // The student finishes the server: the grade goes up, the client's tests still fail.
   cpSync(kitPath('solutions', '01-udp-echo', 'server.ts'), path.join(target, '01-udp-echo', 'server.ts'));
@@ -65,7 +77,7 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
   expect(score(better)).toBeLessThan(maxScore(better));
   expect(screens.at(-1)).toMatch(/First failing test: client/);
   expect(screens.at(-1)).toMatch(new RegExp(`Score: ${score(better)}/${maxScore(better)}`));
-}, 60_000);
+}, 90_000);
 
 describe('moving on (with a stand-in grader)', () => {
   const course = [findLab('01-udp-echo'), findLab('02-tcp-echo')];
