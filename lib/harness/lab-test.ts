@@ -13,7 +13,7 @@
 // timing-sensitive ones never run at the same time.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, test } from 'vitest';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { findLab, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { logWaits, scaled, waitExpired } from './budget.ts';
@@ -31,6 +31,17 @@ export function targetRoot(): string {
   const env = process.env.SOCKET_KIT_TARGET;
   if (env) return path.resolve(env);
   return existsSync(kitPath('solutions')) ? kitPath('solutions') : kitPath('labs');
+}
+
+/**
+ * Several folders graded in one run, by name (SOCKET_KIT_TARGETS, JSON
+ * {"name": "/folder"}): each lab's tests are defined once per folder that
+ * holds the lab, in a describe block named after it. The mutants' kit test
+ * grades many wrong programs this way, with one vitest start-up for all.
+ */
+export function namedTargets(): Record<string, string> | undefined {
+  const env = process.env.SOCKET_KIT_TARGETS;
+  return env ? (JSON.parse(env) as Record<string, string>) : undefined;
 }
 
 export const POINTS_RE = /\s\[(\d+) pts?\]$/;
@@ -194,7 +205,10 @@ const VITEST_LIMIT_MS = 30 * 60_000;
 
 export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
   const lab = findLab(slug);
-  const dir = path.join(targetRoot(), slug);
+  const named = namedTargets();
+  const targets = named
+    ? Object.entries(named).map(([name, root]) => ({ name, dir: path.join(root, slug) })).filter((x) => existsSync(x.dir))
+    : [{ name: undefined, dir: path.join(targetRoot(), slug) }];
   const live = new Set<LabContext>();
   // How slow is the machine now? Every wait of this file's tests is stretched by it.
   beforeAll(() => calibrate().then(() => undefined), 120_000);
@@ -202,10 +216,11 @@ export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
     // A test that ran past vitest's own timeout still gets its processes killed.
     await Promise.all([...live].map((t) => t.cleanup()));
   });
-  const define = fileOpts.concurrent ? test.concurrent : test;
+  // Many folders at once (the mutants): their tests run side by side; the gate still keeps heavy ones apart.
+  const define = fileOpts.concurrent || named ? test.concurrent : test;
 
   /** One run of a test body, through the gate, within its limit. */
-  async function attempt(fn: (t: LabContext) => Promise<void>, mode: GateMode, opts: GradedOptions): Promise<{ error?: Error; expired: string[] }> {
+  async function attempt(dir: string, fn: (t: LabContext) => Promise<void>, mode: GateMode, opts: GradedOptions): Promise<{ error?: Error; expired: string[] }> {
     return throughGate(mode, async () => {
       const t = new LabContext(lab, dir);
       live.add(t);
@@ -233,18 +248,18 @@ export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
     });
   }
 
-  function graded(name: string, points: number, fn: (t: LabContext) => Promise<void>, opts: GradedOptions = {}): void {
+  function define1(dir: string, name: string, points: number, fn: (t: LabContext) => Promise<void>, opts: GradedOptions): void {
     define(titleWithPoints(name, points), { timeout: VITEST_LIMIT_MS }, async (context) => {
       if (!existsSync(dir)) throw new LabFailure(`there is no lab folder ${shownPath(dir)} to grade.`);
       const meta = context.task.meta as GradedMeta;
       if (opts.hint) meta.hint = opts.hint;
-      const first = await attempt(fn, opts.load ?? 'normal', opts);
+      const first = await attempt(dir, fn, opts.load ?? 'normal', opts);
       if (!first.error) return;
       // A certain failure (wrong bytes, a crash, a server idle or stuck) is reported as it is.
       if (first.expired.length === 0 || !(first.error instanceof LabFailure)) throw first.error;
       // A wait ran out: the machine may just have been busy. Measure it again and run the test alone.
       await calibrate(0);
-      const second = await attempt(fn, 'alone', opts);
+      const second = await attempt(dir, fn, 'alone', opts);
       meta.retried = { firstFailure: firstLine(first.error), waits: first.expired, passedAlone: !second.error };
       if (!second.error) return;
       const again = new LabFailure(`${second.error.message}\n\n(A wait ran out, so this test was run a second time, alone on the machine, and failed again.)`);
@@ -253,5 +268,15 @@ export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
     });
   }
 
+  /** A graded test: its title carries its points. Everything it opens through `t` is closed after it. */
+  function graded(name: string, points: number, fn: (t: LabContext) => Promise<void>, opts: GradedOptions = {}): void {
+    for (const target of targets) {
+      if (target.name === undefined) define1(target.dir, name, points, fn, opts);
+      else describe(target.name, () => define1(target.dir, name, points, fn, opts));
+    }
+  }
+
+  /** The lab folder under test (the first, when SOCKET_KIT_TARGETS names several: a test body should use `t.dir`). */
+  const dir = targets[0]?.dir ?? path.join(targetRoot(), slug);
   return { lab, dir, graded };
 }

@@ -407,8 +407,8 @@ export interface RunResult extends Exit {
   stderr: string;
   /** It did not exit by itself: its time ran out, or it was stopped as stalled (see `stalled`). */
   timedOut: boolean;
-  /** Why it was stopped early: asleep with nothing to wait for, spinning, or sitting on a timer when it should have exited. */
-  stalled?: Stall | { kind: 'waiting'; forMs: number };
+  /** Why it was stopped early: asleep with nothing to wait for, spinning, sitting on a timer when it should have exited, or the test saw enough. */
+  stalled?: Stall | { kind: 'waiting'; forMs: number } | { kind: 'aborted'; why: string };
   /** It printed past FLOOD_LIMIT and was stopped. */
   flooded: boolean;
   ms: number;
@@ -431,6 +431,8 @@ export interface RunOptions extends SpawnOptions {
   waitingMs?: number;
   /** Stop it once it has burnt this much CPU (an endless loop). Off by default: the kit's own drivers compute a lot. */
   stuckCpuMs?: number;
+  /** Stop it when this fires: the test has seen enough to decide (a fourth datagram where three were allowed). The reason is the signal's. */
+  signal?: AbortSignal;
 }
 
 /** Run a program to completion with a time limit (a client, say). The group is always killed. */
@@ -477,6 +479,9 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
     }
   };
   if (watching && child.pid !== undefined) void watch();
+  const onAbort = () => stop({ kind: 'aborted', why: String(opts.signal?.reason ?? 'the test stopped it') });
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const exit = await new Promise<Exit>((resolve) => {
     const timer = setTimeout(() => {
       waitExpired(`${shownPath(file)} to finish`);
@@ -488,6 +493,7 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
       resolve({ code, signal });
     });
   });
+  opts.signal?.removeEventListener('abort', onAbort);
   await killGroup(child, 0);
   const cmd = `tsx ${shownPath(file)} ${(opts.args ?? []).join(' ')}`.trim();
   const ms = Date.now() - started;
@@ -505,7 +511,9 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
         ? FLOODED
         : stalled?.kind === 'waiting'
           ? `sat waiting (asleep, on a timer or for input) for ${seconds(stalled.forMs)} instead of finishing, and was stopped after ${seconds(ms)}`
-          : stalled
+          : stalled?.kind === 'aborted'
+            ? `was stopped after ${seconds(ms)}: ${stalled.why}`
+            : stalled
             ? `was stopped after ${seconds(ms)}: ${describeStall(stalled, 'it')}`
             : timedOut
               ? `was still running after ${seconds(timeoutMs)} and was stopped`

@@ -40,6 +40,6 @@ graded('client with nothing on stdin and no words prints nothing and exits 0', 1
   t.onCleanup(() => server.close());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
-  const r = await t.run('client.ts', { args: ['--port', String(port)], stdin: '' });
+  const r = await t.run('client.ts', { args: ['--port', String(port)], stdin: '', hangWhenIdle: true });
   if (r.code !== 0 || r.stdout !== '') throw new LabFailure(`with an empty stdin the client should send nothing, print nothing and exit 0.\n${r.describe()}`);
 }, { hint: 'client-read-all' });

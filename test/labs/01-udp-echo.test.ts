@@ -2,7 +2,7 @@
 // server or the client relies on; its points are in its title.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { labTest, LabFailure, showBytes, type UdpClient } from '../../lib/harness/index.ts';
+import { labTest, LabFailure, scaled, showBytes, type UdpClient } from '../../lib/harness/index.ts';
 
 const { graded } = labTest('01-udp-echo', { concurrent: true });
 
@@ -91,7 +91,7 @@ async function testServer(t: { onCleanup(fn: () => void): void }, reply: (n: num
 
 graded('client prints the echo and exits 0', 2, async (t) => {
   const srv = await testServer(t, () => true);
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), 'hello', 'over', 'udp'] });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), 'hello', 'over', 'udp'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout.trim() !== 'hello over udp') {
     throw new LabFailure(`expected the client to print "hello over udp" and exit 0.\n${r.describe()}`);
   }
@@ -99,15 +99,19 @@ graded('client prints the echo and exits 0', 2, async (t) => {
 
 graded('client retries when a datagram is lost', 2, async (t) => {
   const srv = await testServer(t, (n) => n >= 2); // the first datagram is "lost"
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', '300', '--tries', '3', 'again'] });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', '300', '--tries', '3', 'again'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout.trim() !== 'again') {
     throw new LabFailure(`the test server ignored the first datagram and echoed the second; the client should retry after 300 ms and print "again". The server received ${srv.seen.length} datagram(s).\n${r.describe()}`);
   }
 }, { hint: 'client-retry' });
 
 graded('client gives up after --tries attempts with an error', 1, async (t) => {
-  const srv = await testServer(t, () => false); // never answers
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', '200', '--tries', '3', 'anyone?'], timeoutMs: 10_000 });
+  const tooMany = new AbortController();
+  const srv = await testServer(t, (n) => {
+    if (n > 3) tooMany.abort('it sent a 4th datagram with --tries 3');
+    return false; // never answers
+  });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', '200', '--tries', '3', 'anyone?'], timeoutMs: 10_000, hangWhenIdle: true, signal: tooMany.signal });
   if (r.timedOut || r.code === 0 || srv.seen.length !== 3) {
     throw new LabFailure(`a server that never answers should get exactly 3 datagrams (--tries 3), then the client exits non-zero. The server received ${srv.seen.length}.\n${r.describe()}`);
   }
@@ -119,12 +123,14 @@ graded('client reports a server that is not running (ECONNREFUSED) without waiti
   await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
   const port = probe.address().port;
   await new Promise<void>((r) => probe.close(r));
-  // A client that ignores the error waits out 3 × 8 s; one that handles it is done in well under 8 s,
-  // however slowly this machine starts the program.
-  const r = await t.run('client.ts', { args: ['--port', String(port), '--timeout', '8000', '--tries', '3', 'hello?'], timeoutMs: 30_000 });
-  const quick = !r.timedOut && r.ms < 7000;
+  // A client that ignores the error sits on its retry timer: it is stopped once it has sat asleep for 1 s,
+  // and a client that waited out even one retry period took longer than --timeout. One that handles it
+  // exits at once, however slowly this machine starts the program.
+  const timeout = scaled(8000);
+  const r = await t.run('client.ts', { args: ['--port', String(port), '--timeout', String(timeout), '--tries', '3', 'hello?'], timeoutMs: 3 * 8000 + 5000, waitingMs: 1000 });
+  const quick = !r.timedOut && r.ms < timeout;
   const crashed = /^\s+at /m.test(r.stderr); // an unhandled 'error' event: a stack trace, not a message
   if (r.code === 0 || !quick || crashed || !/ECONNREFUSED|refused|not running|nothing is listening|no server/i.test(r.stderr + r.stdout)) {
-    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (well before its 8 s timeout) with a one-line message saying the connection was refused${crashed ? ' — not crash with a stack trace' : ''}. It took ${r.ms} ms.\n${r.describe()}`);
+    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (well before its ${timeout / 1000} s timeout) with a one-line message saying the connection was refused${crashed ? ' — not crash with a stack trace' : ''}.\n${r.describe()}`);
   }
 }, { hint: 'client-refused' });

@@ -2,8 +2,7 @@
 // server or the client relies on; its points are in its title.
 import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chaosWrite, labTest, LabFailure, showBytes, type LabContext, type TcpClient } from '../../lib/harness/index.ts';
+import { chaosWrite, labTest, LabFailure, piecesNote, scaled, showBytes, writing, type LabContext, type TcpClient } from '../../lib/harness/index.ts';
 
 const { graded } = labTest('02-tcp-echo', { concurrent: true });
 
@@ -64,27 +63,45 @@ graded('echoes 10 MB without losing or reordering a byte', 2, async (t) => {
   const data = randomBytes(10 * 1024 * 1024);
   const echo = await roundTrip(c, data, 20_000);
   if (digest(echo) !== digest(data)) assertSameBytes(data, echo, c, '10 MB echo');
-}, { hint: 'backpressure', timeout: 40_000 });
+}, { hint: 'backpressure', timeout: 40_000, load: 'heavy' });
 
 graded('honours backpressure: a client that does not read does not fill the server\'s memory', 3, async (t) => {
   const server = await t.start();
-  const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
-  const before = rssMB();
+  const before = server.memory();
   const c = await t.tcp(server);
   c.socket.pause(); // read nothing: the echo piles up unless the server stops reading too
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
   for (let i = 0; i < 64; i++) c.socket.write(chunk); // queued in our process; sent as the server reads
-  await new Promise((r) => setTimeout(r, 1500));
-  server.assertAlive('the client sent 64 MB without reading');
-  const growth = rssMB() - before;
+  c.transcript.add('C', '64 MB, while reading none of the echo');
+  // Decided by what the server does, not by how fast this machine is: it stops reading (a server that
+  // honours backpressure pauses, and sits idle while our bytes wait), or it takes all 64 MB (it never
+  // paused: the kernel's buffers hold a few MB, the rest is in its memory).
+  const grownMB = () => (server.memory() - before) / 2 ** 20;
+  const deadline = Date.now() + scaled(20_000);
+  for (let unchangedSince = Date.now(), left = c.socket.writableLength; ; ) {
+    server.assertAlive('the client sent 64 MB without reading');
+    if (c.socket.writableLength === 0) {
+      throw new LabFailure(
+        `the client sent 64 MB and read none of the echo, and the server read all of it (its memory grew by ${grownMB().toFixed(0)} MB): ` +
+          `it never stopped reading while its echo could not go out. When socket.write() returns false, pause() the socket and resume() it on 'drain'.`,
+      );
+    }
+    if (await server.settle(200)) break; // idle with our bytes waiting: it paused
+    // Where programs cannot be observed: no progress for 1 s means it stopped reading.
+    if (c.socket.writableLength !== left) [left, unchangedSince] = [c.socket.writableLength, Date.now()];
+    else if (Date.now() - unchangedSince > scaled(1000)) break;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const growth = grownMB();
   if (growth > 24) {
     throw new LabFailure(
       `the client sent 64 MB and read none of the echo; the server's memory grew by ${growth.toFixed(0)} MB ` +
-        `(allowed: 24 MB). It keeps reading and buffers echoes the client is not taking. ` +
+        `(allowed: 24 MB) before it stopped reading. It keeps reading and buffers echoes the client is not taking. ` +
         `When socket.write() returns false, pause() the socket and resume() it on 'drain'.`,
     );
   }
-}, { hint: 'backpressure' });
+}, { hint: 'backpressure', load: 'heavy' });
 
 graded('half-close: finishes the echo after the client end()s, then closes', 2, async (t) => {
   const server = await t.start();
@@ -116,10 +133,12 @@ graded('echoes a stream written in random small pieces', 1, async (t) => {
   const server = await t.start();
   const c = await t.tcp(server);
   const data = Buffer.from(Array.from({ length: 200 }, (_, i) => `message ${i}\r\n`).join(''));
-  const [echo] = await Promise.all([
+  c.transcript.add('C', `200 lines "message 0" … "message 199" (${data.length} bytes)`);
+  const [echo, pieces] = await Promise.all([
     c.readBytes(data.length, `the echo of ${data.length} bytes sent in random pieces`, 10_000),
     chaosWrite(c.socket, data, t.seed()),
   ]);
+  c.transcript.note(piecesNote(pieces));
   assertSameBytes(data, echo, c, 'chaos echo');
 }, { hint: 'echo-data' });
 
@@ -132,12 +151,14 @@ async function slowEchoServer(t: LabContext, pieces: number) {
     s.on('data', (c) => got.push(c));
     s.on('error', () => {});
     s.on('end', async () => {
+      const done = writing(s); // the pauses below are ours: the client is right to sit waiting through them
       const all = Buffer.concat(got);
       const size = Math.ceil(all.length / pieces);
       for (let i = 0; i < all.length; i += size) {
         s.write(all.subarray(i, i + size));
         await new Promise((r) => setTimeout(r, 30));
       }
+      done();
       s.end();
     });
   });
@@ -148,7 +169,7 @@ async function slowEchoServer(t: LabContext, pieces: number) {
 
 graded('client prints the whole echo, even when it arrives in pieces', 2, async (t) => {
   const port = await slowEchoServer(t, 4);
-  const r = await t.run('client.ts', { args: ['--port', String(port), 'one', 'write', 'is', 'not', 'one', 'data', 'event'] });
+  const r = await t.run('client.ts', { args: ['--port', String(port), 'one', 'write', 'is', 'not', 'one', 'data', 'event'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout !== 'one write is not one data event\n') {
     throw new LabFailure(`the test server echoed "one write is not one data event\\n" in 4 pieces, 30 ms apart, after the client's end(). The client should print all of it and exit 0.\n${r.describe()}`);
   }
@@ -157,7 +178,7 @@ graded('client prints the whole echo, even when it arrives in pieces', 2, async 
 graded('client sends 1 MB from stdin and prints every byte of the echo', 2, async (t) => {
   const port = await slowEchoServer(t, 8);
   const data = randomBytes(1024 * 1024).toString('base64');
-  const r = await t.run('client.ts', { args: ['--port', String(port)], stdin: data, timeoutMs: 15_000, keepStdout: 4 << 20 });
+  const r = await t.run('client.ts', { args: ['--port', String(port)], stdin: data, timeoutMs: 15_000, keepStdout: 4 << 20, hangWhenIdle: true });
   if (r.code !== 0 || r.stdout !== data) {
     throw new LabFailure(`sent ${data.length} bytes on stdin; expected exactly those bytes on stdout and exit 0. Got ${r.stdout.length} bytes.\n${r.describe()}`);
   }
@@ -168,7 +189,7 @@ graded('client reports a refused connection in one clear line (no stack trace)',
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const r = await t.run('client.ts', { args: ['--port', String(port), 'anyone?'] });
+  const r = await t.run('client.ts', { args: ['--port', String(port), 'anyone?'], hangWhenIdle: true });
   const stack = /^\s+at /m.test(r.stderr);
   if (r.code === 0 || r.timedOut || !/ECONNREFUSED|refused|not running|nothing is listening/i.test(r.stderr) || stack) {
     throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero with a one-line message saying the connection was refused${stack ? ' — not a crash with a stack trace' : ''}.\n${r.describe()}`);

@@ -8,7 +8,7 @@ import { expectProperty } from '../drivers/run-driver.ts';
 import { chaosSend, stderrMatches } from '../drivers/stream.ts';
 
 const SLUG = '03-fixed-length';
-const { graded, dir } = labTest(SLUG);
+const { graded } = labTest(SLUG);
 const SIZE = 64;
 
 /** A record as the protocol sends it: the text, NUL-padded to 64 bytes. */
@@ -37,16 +37,16 @@ async function expectRecord(c: TcpClient, expected: Buffer, what: string): Promi
 
 // ---- the decoder and encoder (record.ts), property-tested -------------------
 
-graded('decoder: any records, split at any points, come out whole and in order', 3, async () => {
-  await expectProperty(SLUG, dir, 'decoder', 'FixedLengthDecoder gives back every record, however the stream is cut');
+graded('decoder: any records, split at any points, come out whole and in order', 3, async (t) => {
+  await expectProperty(SLUG, t.dir, 'decoder', 'FixedLengthDecoder gives back every record, however the stream is cut');
 }, { hint: 'decoder-keep-leftover' });
 
-graded('encoder: pads a message to 64 bytes and refuses one that does not fit', 1, async () => {
-  await expectProperty(SLUG, dir, 'encoder', 'encodeRecord pads with NUL to 64 bytes and throws for a longer message');
+graded('encoder: pads a message to 64 bytes and refuses one that does not fit', 1, async (t) => {
+  await expectProperty(SLUG, t.dir, 'encoder', 'encodeRecord pads with NUL to 64 bytes and throws for a longer message');
 }, { hint: 'encoder-too-long' });
 
-graded('decoder: a stream that stops inside a record is an error', 1, async () => {
-  await expectProperty(SLUG, dir, 'truncated', 'end() throws when the stream stopped mid-record, and only then');
+graded('decoder: a stream that stops inside a record is an error', 1, async (t) => {
+  await expectProperty(SLUG, t.dir, 'truncated', 'end() throws when the stream stopped mid-record, and only then');
 }, { hint: 'decoder-end' });
 
 // ---- the server ---------------------------------------------------------------

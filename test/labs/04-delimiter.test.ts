@@ -9,7 +9,7 @@ import { expectProperty } from '../drivers/run-driver.ts';
 import { chaosSend, stderrMatches, writePieces } from '../drivers/stream.ts';
 
 const SLUG = '04-delimiter';
-const { graded, dir } = labTest(SLUG);
+const { graded } = labTest(SLUG);
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 /** What readLine() returns for a line of UTF-8 text (it reads bytes as latin1). */
@@ -45,20 +45,20 @@ function showBlock(c: TcpClient, lines: string[], how: string): void {
 
 // ---- line-decoder.ts, property-tested -----------------------------------------
 
-graded('decoder: any lines, split at any points (inside CRLF too), come out whole and in order', 3, async () => {
-  await expectProperty(SLUG, dir, 'decoder', 'LineDecoder gives back every line without its CRLF (or bare LF), however the stream is cut');
+graded('decoder: any lines, split at any points (inside CRLF too), come out whole and in order', 3, async (t) => {
+  await expectProperty(SLUG, t.dir, 'decoder', 'LineDecoder gives back every line without its CRLF (or bare LF), however the stream is cut');
 }, { hint: 'decoder-scan' });
 
-graded('decoder: a line longer than the limit is refused as soon as it is too long', 2, async () => {
-  await expectProperty(SLUG, dir, 'too-long', 'LineDecoder accepts a line of exactly maxLine bytes (CRLF included) and throws once a line is longer, without buffering the rest');
+graded('decoder: a line longer than the limit is refused as soon as it is too long', 2, async (t) => {
+  await expectProperty(SLUG, t.dir, 'too-long', 'LineDecoder accepts a line of exactly maxLine bytes (CRLF included) and throws once a line is longer, without buffering the rest');
 }, { hint: 'decoder-limit' });
 
-graded('dotStuff and dotUnstuff: any block, "." lines included, survives the trip', 2, async () => {
-  await expectProperty(SLUG, dir, 'dot-stuffing', 'dotStuff doubles a leading "." and dotUnstuff undoes it');
+graded('dotStuff and dotUnstuff: any block, "." lines included, survives the trip', 2, async (t) => {
+  await expectProperty(SLUG, t.dir, 'dot-stuffing', 'dotStuff doubles a leading "." and dotUnstuff undoes it');
 }, { hint: 'dot-stuffing' });
 
-graded('decoder: a stream that stops inside a line is an error', 1, async () => {
-  await expectProperty(SLUG, dir, 'truncated', 'end() throws when bytes of an unfinished line are held, and only then');
+graded('decoder: a stream that stops inside a line is an error', 1, async (t) => {
+  await expectProperty(SLUG, t.dir, 'truncated', 'end() throws when bytes of an unfinished line are held, and only then');
 }, { hint: 'decoder-end' });
 
 // ---- the server -------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { expectProperty } from '../drivers/run-driver.ts';
 import { chaosSend, stderrMatches } from '../drivers/stream.ts';
 
 const SLUG = '05-length-prefix';
-const { graded, dir } = labTest(SLUG);
+const { graded } = labTest(SLUG);
 
 const GET = 0x01;
 const SET = 0x02;
@@ -61,20 +61,20 @@ async function send(c: TcpClient, bytes: Buffer, note: string): Promise<void> {
 
 // ---- frame.ts, property-tested ------------------------------------------------------
 
-graded('decoder: any frames, split at any points, come out whole and in order', 3, async () => {
-  await expectProperty(SLUG, dir, 'decoder', 'FrameDecoder gives back every frame (type and value), however the stream is cut');
+graded('decoder: any frames, split at any points, come out whole and in order', 3, async (t) => {
+  await expectProperty(SLUG, t.dir, 'decoder', 'FrameDecoder gives back every frame (type and value), however the stream is cut');
 }, { hint: 'decoder-states' });
 
-graded('decoder: a length over the limit is refused at the header, before any value byte', 2, async () => {
-  await expectProperty(SLUG, dir, 'limit', 'FrameDecoder accepts a value of exactly maxValue bytes and throws as soon as a header announces more');
+graded('decoder: a length over the limit is refused at the header, before any value byte', 2, async (t) => {
+  await expectProperty(SLUG, t.dir, 'limit', 'FrameDecoder accepts a value of exactly maxValue bytes and throws as soon as a header announces more');
 }, { hint: 'decoder-limit' });
 
-graded('encoder: type, 4-byte big-endian length, value', 1, async () => {
-  await expectProperty(SLUG, dir, 'encoder', 'encodeFrame writes the type byte, the length as uint32 big-endian, then the value');
+graded('encoder: type, 4-byte big-endian length, value', 1, async (t) => {
+  await expectProperty(SLUG, t.dir, 'encoder', 'encodeFrame writes the type byte, the length as uint32 big-endian, then the value');
 }, { hint: 'byte-order' });
 
-graded('decoder: a stream that stops inside a frame is an error', 1, async () => {
-  await expectProperty(SLUG, dir, 'truncated', 'end() throws when the stream stopped inside a header or a value, and only then');
+graded('decoder: a stream that stops inside a frame is an error', 1, async (t) => {
+  await expectProperty(SLUG, t.dir, 'truncated', 'end() throws when the stream stopped inside a header or a value, and only then');
 }, { hint: 'decoder-end' });
 
 // ---- the server ---------------------------------------------------------------------------
