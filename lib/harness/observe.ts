@@ -9,7 +9,7 @@
 // reply it waits for will never come, however slow or busy the machine is.
 // Anything this module cannot read or does not recognise counts as "maybe
 // busy", so a verdict built on it can only ever be late, never wrong.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** A marker in the command line of helper processes the kit itself starts beside a program (the sandbox's watcher). */
 const HELPER_MARKS = ['socket-kit-watch'];
@@ -218,19 +218,106 @@ export function snapshot(root: number): Snapshot {
 
 const turn = (ms: number) => new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), ms));
 
+// ---- bytes in flight --------------------------------------------------------
+//
+// A program asleep is only finished if nothing is on its way to it or from it.
+// On loopback a write lands in the peer's queue at once, except when the
+// machine is busy: then the kernel hands network work to its ksoftirqd threads,
+// which wait their turn like any program. So: no ksoftirqd may be runnable, and
+// every TCP connection of the program, at both ends, must have no byte unacknowledged
+// (a byte is acknowledged once it has reached the other side's queue).
+
+let softirqThreads: number[] | undefined;
+
+/** The kernel's ksoftirqd threads (one per CPU), found once. */
+function ksoftirqd(): number[] {
+  if (softirqThreads) return softirqThreads;
+  softirqThreads = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if (read(`/proc/${name}/comm`)?.startsWith('ksoftirqd/')) softirqThreads.push(Number(name));
+  }
+  return softirqThreads;
+}
+
+interface TcpEntry {
+  local: string;
+  remote: string;
+  unacked: number;
+  inode: string;
+}
+
+/** The TCP sockets seen from `pid`'s network namespace, by inode. */
+function tcpTable(pid: number | 'self'): TcpEntry[] {
+  const out: TcpEntry[] = [];
+  for (const file of ['tcp', 'tcp6']) {
+    const text = read(`/proc/${pid}/net/${file}`);
+    if (!text) continue;
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      out.push({ local: f[1]!, remote: f[2]!, unacked: parseInt(f[4]!.split(':')[0]!, 16), inode: f[9]! });
+    }
+  }
+  return out;
+}
+
+/** Socket inodes a process holds open. */
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      /* closed while we looked */
+    }
+  }
+  return inodes;
+}
+
+/** Is anything on its way to or from the program, or is the kernel behind with network work? */
+export function inFlight(pids: number[]): boolean {
+  for (const t of ksoftirqd()) {
+    const stat = read(`/proc/${t}/stat`);
+    if (stat && statFields(stat)[0] === 'R') return true;
+  }
+  const inodes = new Set<string>();
+  for (const pid of pids) for (const i of socketInodes(pid)) inodes.add(i);
+  if (inodes.size === 0) return false;
+  const tables = [tcpTable('self'), ...(pids[0] !== undefined ? [tcpTable(pids[0])] : [])];
+  const ends = new Set<string>();
+  for (const table of tables) {
+    for (const e of table) {
+      if (!inodes.has(e.inode)) continue;
+      if (e.unacked > 0) return true;
+      if (!e.remote.endsWith(':0000')) ends.add(e.remote); // the far end of a connection
+    }
+  }
+  for (const table of tables) for (const e of table) if (ends.has(e.local) && e.unacked > 0) return true;
+  return false;
+}
+
 /**
  * Is the program settled: asleep in the same way at two looks some milliseconds
- * apart, without a thread having run in between? Between the two looks this
- * process's own event loop turns at least once, so whatever the program wrote
- * before the first look has been read by the caller by the second.
+ * apart, without a thread having run in between, and with nothing in flight to
+ * or from it? Between the two looks this process's own event loop turns at
+ * least once, so whatever the program wrote before the first look has been
+ * read by the caller by the second.
  * Resolves with the second snapshot when settled, else undefined.
  */
 export async function settled(root: number, accept: (a: Activity) => boolean = (a) => a === 'idle'): Promise<Snapshot | undefined> {
   const a = snapshot(root);
-  if (!accept(a.activity)) return undefined;
-  await turn(20);
+  if (!accept(a.activity) || inFlight(a.pids)) return undefined;
+  await turn(30);
   const b = snapshot(root);
-  if (!accept(b.activity) || a.cpuNs !== b.cpuNs || a.pids.join() !== b.pids.join()) return undefined;
+  if (!accept(b.activity) || a.cpuNs !== b.cpuNs || a.pids.join() !== b.pids.join() || inFlight(b.pids)) return undefined;
   return b;
 }
 
