@@ -176,7 +176,7 @@ async function testServer(t: LabContext, reply?: () => Buffer): Promise<{ port: 
 graded('client sends stdin as a stuffed block and prints the echoed block', 2, async (t) => {
   const srv = await testServer(t);
   const lines = ['first line', '.', '..two dots', '', 'ünïcödé ✓', 'last'];
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port)], stdin: lines.join('\n') + '\n' });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port)], stdin: lines.join('\n') + '\n', hangWhenIdle: true });
   const sent = srv.got();
   if (!sent || sent.join('\n') !== lines.join('\n')) {
     throw new LabFailure(`the client was given ${JSON.stringify(lines)} on stdin; ${sent ? `the test server read back ${JSON.stringify(sent)} (after un-stuffing). Lines that start with "." must be stuffed.` : 'the client sent no complete block (did it crash? see stderr below).'}\n${r.describe()}`);
@@ -188,7 +188,7 @@ graded('client sends stdin as a stuffed block and prints the echoed block', 2, a
 
 graded('client reports an -ERR reply with an error and a non-zero exit', 1, async (t) => {
   const srv = await testServer(t, () => utf8('-ERR not today\r\n'));
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port)], stdin: 'hello\n' });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port)], stdin: 'hello\n', hangWhenIdle: true });
   if (r.timedOut || r.code === 0 || /^\s+at /m.test(r.stderr) || !/not today/.test(r.stderr)) {
     throw new LabFailure(`the test server answered "-ERR not today": the client should print that on stderr as an error message (not a crash) and exit non-zero.\n${r.describe()}`);
   }

@@ -79,6 +79,13 @@ export function checks(mod: LineModule, opts: { runs: number; seed: number }): V
           if ('threw' in r) return `${setup} fed a line of exactly ${maxLine} bytes, CRLF included: threw ${r.threw}; a line at the limit is allowed`;
           if (r.value.length !== 1 || r.value[0]!.length !== maxLine - 2) return `${setup} fed one line of exactly ${maxLine} bytes, CRLF included: got ${showList(r.value)}`;
         }
+        // One byte over, line end and all: refused too, wherever the chunks are cut.
+        const over = Buffer.concat([Buffer.alloc(maxLine - 1, 0x7a), Buffer.from('\r\n')]);
+        const o = attempt(() => {
+          const d2 = new mod.LineDecoder(maxLine);
+          return cut(over, sizes).flatMap((c) => d2.push(c));
+        });
+        if (!('threw' in o)) return `${setup} fed a line of ${maxLine + 1} bytes, CRLF included (one over the limit): got ${showList(o.value)} instead of an error`;
         let fed = 0;
         for (const c of cut(endless, sizes)) {
           const r = attempt(() => d.push(c));
