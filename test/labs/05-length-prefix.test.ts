@@ -232,7 +232,7 @@ async function testServer(t: LabContext, override?: Buffer): Promise<{ port: num
 graded('client sends its commands and prints one line per reply, in order', 2, async (t) => {
   const srv = await testServer(t);
   const args = ['set', 'city', 'Hà Nội', 'get', 'city', 'del', 'city', 'get', 'city', 'del', 'city'];
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), ...args] });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), ...args], hangWhenIdle: true });
   const want = ['OK', 'Hà Nội', 'OK', '(not found)', '(not found)'].join('\n');
   if (r.code !== 0 || r.stdout.trimEnd() !== want) {
     throw new LabFailure(`the client ran \`${args.join(' ')}\` against a test server that answers in pieces of 1-3 bytes; it should print:\n${want}\nand exit 0. The server received: ${JSON.stringify(srv.requests())}\n${r.describe()}`);
@@ -241,7 +241,7 @@ graded('client sends its commands and prints one line per reply, in order', 2, a
 
 graded('client reports an ERROR reply with an error and a non-zero exit', 1, async (t) => {
   const srv = await testServer(t, frame(ERROR, b('not today')));
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), 'get', 'x'] });
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), 'get', 'x'], hangWhenIdle: true });
   if (r.timedOut || r.code === 0 || /^\s+at /m.test(r.stderr) || !/not today/.test(r.stderr)) {
     throw new LabFailure(`the test server answered ERROR "not today": the client should print that on stderr as an error message (not a crash) and exit non-zero.\n${r.describe()}`);
   }
