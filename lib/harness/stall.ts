@@ -21,7 +21,8 @@ export type Stall = { kind: 'idle' } | { kind: 'stuck'; cpuMs: number };
 
 export class StallWatch {
   private cpuAtProgress: number;
-  private nextCheck = 0;
+  /** The first look comes a little after the wait begins: most replies are in by then, and a look costs a pause. */
+  private nextCheck = Date.now() + CHECK_EVERY_MS;
 
   /** `pid`: the program's process (its descendants are watched too). */
   constructor(
