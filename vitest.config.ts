@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Test files under test/fixtures are material for kit tests, run only when one asks (SOCKET_KIT_FIXTURE_TESTS).
+    exclude: [...configDefaults.exclude, ...(process.env.SOCKET_KIT_FIXTURE_TESTS ? [] : ['test/fixtures/**'])],
     pool: 'forks',
     // The harness keeps its own limits (a graded test's attempt, every wait); this is a backstop.
     testTimeout: 30_000,

@@ -2,6 +2,7 @@
 export { labTest, LabContext, targetRoot, POINTS_RE } from './lab-test.ts';
 export { LabFailure, scaled, seconds } from './failure.ts';
 export { waitExpired } from './budget.ts';
+export { bothWaiting } from './stall.ts';
 export { TcpClient } from './tcp-client.ts';
 export { UdpClient } from './udp-client.ts';
 export { Transcript, showLine, showBytes } from './transcript.ts';

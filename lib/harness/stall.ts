@@ -10,7 +10,7 @@
 // Otherwise (working, a timer pending, or nothing can be observed here) the
 // wait goes on until its budget runs out.
 import { seconds } from './failure.ts';
-import { settled, snapshot } from './observe.ts';
+import { settled, snapshot, type Activity } from './observe.ts';
 
 /** CPU a program may burn without producing anything before it counts as stuck. A lab program needs milliseconds. */
 export const STUCK_CPU_MS = 2000;
@@ -70,3 +70,17 @@ export function stallSentence(s: Stall, waitingFor: string, who = 'the server'):
 }
 
 const cap = (t: string) => t[0]!.toUpperCase() + t.slice(1);
+
+/**
+ * Are a client and the server it talks to both just waiting: the server
+ * settled idle (no timer, nothing in flight) and the client asleep the whole
+ * while, without running? Then nothing will happen until one of the client's
+ * own timeouts fires. (For clients whose timers only ever give up.)
+ */
+export async function bothWaiting(clientPid: number, serverPid: number): Promise<boolean> {
+  const asleep = (a: Activity) => a === 'idle' || a === 'timer';
+  const before = snapshot(clientPid);
+  if (!asleep(before.activity) || !(await settled(serverPid))) return false;
+  const after = snapshot(clientPid);
+  return asleep(after.activity) && after.cpuNs === before.cpuNs;
+}

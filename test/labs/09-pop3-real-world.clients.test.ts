@@ -71,7 +71,7 @@ function mustMatch(s: Served, i: number, got: Buffer, client: string, run: Clien
 function curl(server: ServerProcess, urlPath: string, extra: string[] = []): Promise<ClientRun> {
   requireClient('curl', 'apt-get install curl (Debian/Ubuntu), brew install curl (macOS)');
   const url = `pop3://127.0.0.1:${server.port}/${urlPath}`;
-  return runClient('curl', ['-q', '-sS', '-v', '--noproxy', '*', '--connect-timeout', '5', '--max-time', '10', '-u', `${USER}:${PASSWORD}`, ...extra, url], { timeoutMs: 15_000 });
+  return runClient('curl', ['-q', '-sS', '-v', '--noproxy', '*', '--connect-timeout', '5', '--max-time', '10', '-u', `${USER}:${PASSWORD}`, ...extra, url], { timeoutMs: 15_000, server });
 }
 
 function listing(sizes: number[]): string {
@@ -134,7 +134,7 @@ interface PoplibReport {
 
 async function poplib(server: ServerProcess, out: string, extra: string[] = []): Promise<{ run: ClientRun; report: PoplibReport }> {
   requireClient('python3', 'apt-get install python3 (Debian/Ubuntu), or https://www.python.org/downloads/');
-  const run = await runClient('python3', [path.join(FIXTURES, 'poplib_session.py'), '127.0.0.1', String(server.port), USER, PASSWORD, out, ...extra], { timeoutMs: 20_000 });
+  const run = await runClient('python3', [path.join(FIXTURES, 'poplib_session.py'), '127.0.0.1', String(server.port), USER, PASSWORD, out, ...extra], { timeoutMs: 20_000, server });
   let report: PoplibReport;
   try {
     report = JSON.parse(run.stdout.toString('utf8')) as PoplibReport;
@@ -232,6 +232,7 @@ async function fetchmail(server: ServerProcess, home: string, options: string, u
   );
   const run = await runClient('fetchmail', ['-v', '--nodetach', '-f', rc, '-i', path.join(home, 'fetchids'), '--pidfile', path.join(home, 'fetchmail.pid')], {
     timeoutMs: 20_000,
+    server,
     env: { HOME: home, FETCHMAILHOME: home },
     cwd: home,
   });
