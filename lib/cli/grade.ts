@@ -8,9 +8,10 @@ import path from 'node:path';
 import { findLab, resolveLabs } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { formatLab, formatSummary, testLine } from '../grader/report.ts';
+import { formatLab, formatSummary, formatWarnings, testLine } from '../grader/report.ts';
 import { fullMarks } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
+import { typeErrors } from '../grader/typecheck.ts';
 import { HintLevels } from '../tools/hints.ts';
 import { parse } from './args.ts';
 import { dim } from '../term.ts';
@@ -42,10 +43,11 @@ const started = Date.now();
 const tty = process.stdout.isTTY === true;
 let rows = 0; // terminal rows the live lines take (long lines wrap)
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+let typesDone = false;
+const types = typeErrors(chosen, target).finally(() => (typesDone = true)); // beside the tests, at a lower priority
 const results = await runLabTests(chosen, {
   target,
   hints: own ? 'separate' : 'in-message',
-  typecheck: true,
   onTest: (lab, t) => {
     const where = chosen.length > 1 ? dim(`[${lab.slug}] `) : '';
     const line = testLine(t, 0, where) + dim(`  ${(t.ms / 1000).toFixed(1)} s`);
@@ -59,6 +61,13 @@ const hints = new HintLevels(own);
 for (const r of results) console.log('\n' + formatLab(r, (slug, id) => hints.show(findLab(slug), id)));
 console.log(formatSummary(results));
 console.log(dim(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)`));
+
+// Type errors: warnings, not points, shown once tsc is done (it usually is by now).
+if (!typesDone) console.log(dim('(checking types…)'));
+const warnings = await types;
+for (const r of results) r.warnings = warnings.get(r.slug);
+const typeReport = formatWarnings(results);
+if (typeReport) console.log('\n' + typeReport);
 
 // Only a student's own labs/ feed the course map; an instructor's --target does not.
 if (own) saveGrades(results);

@@ -44,11 +44,17 @@ export function formatLab(r: LabResult, showHint?: HintShower): string {
     out.push('', dim(`  Re-run alone: ${rerun.length} test${rerun.length === 1 ? '' : 's'} ran out of time waiting the first time (a busy machine can do that), so ${rerun.length === 1 ? 'it was' : 'they were'} run again with nothing else running:`));
     for (const t of rerun) out.push(dim(`    ${t.retried!.passedAlone ? 'passed' : 'failed again'}: ${t.name}  (first run: ${t.retried!.firstFailure})`));
   }
-  if (r.warnings?.length) {
-    out.push('', yellow(`  Type errors (warnings, not points: the code runs, but each is a bug waiting to happen):`));
-    for (const w of r.warnings) out.push(yellow(`    ${w}`));
-  }
+  if (r.warnings?.length) out.push('', warningsOf(r));
   return out.join('\n');
+}
+
+function warningsOf(r: LabResult): string {
+  return [yellow(`  Type errors in lab ${r.slug} (warnings, not points: the code runs, but each is a bug waiting to happen):`), ...r.warnings!.map((w) => yellow(`    ${w}`))].join('\n');
+}
+
+/** The type errors of graded labs, for after the grade (they come from tsc, which may finish after the tests). */
+export function formatWarnings(results: LabResult[]): string {
+  return results.filter((r) => r.warnings?.length).map(warningsOf).join('\n\n');
 }
 
 export function formatSummary(results: LabResult[]): string {

@@ -14,7 +14,6 @@ import { POINTS_RE, type GradedMeta } from '../harness/lab-test.ts';
 import { failureHint } from '../tools/hints.ts';
 import type { LabResult, TestResult } from './results.ts';
 import type { StreamEvent } from './stream-reporter.ts';
-import { typeErrors } from './typecheck.ts';
 
 /** Keep a failure's message, drop stack frames: a student needs the transcript, not our call stack. */
 export function cleanMessage(raw: string): string {
@@ -46,8 +45,6 @@ export interface RunOptions {
    * shows hints one level at a time (HintLevels in lib/tools/hints.ts).
    */
   hints?: 'in-message' | 'separate';
-  /** Type-check the labs' files meanwhile; type errors become LabResult.warnings. */
-  typecheck?: boolean;
   /**
    * The gate folder (lib/harness/gate.ts) that decides what may run at once:
    * by default one for this run. A class run passes one for all its students,
@@ -93,7 +90,6 @@ export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabRes
   const files = new Map<string, Lab>();
   for (const lab of labs) for (const f of [...labTestPaths(lab), ...(opts.extraTests?.(lab) ?? [])]) files.set(path.resolve(f), lab);
   const started = new Date().toISOString();
-  const types = opts.typecheck ? typeErrors(labs, opts.target) : undefined; // beside the tests, not after them
   const key = (suite: string | undefined, file: string) => `${suite ?? ''}\0${path.resolve(file)}`;
   const tests = new Map<string, TestResult[]>(); // by target name and file
   const order = new Map<string, string[]>(); // the tests of each file, as defined
@@ -112,7 +108,6 @@ export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabRes
     }
   };
   const runError = await spawnVitest([...files.keys()], opts, onEvent);
-  const warnings = (await types) ?? new Map<string, string[]>();
   const graded = opts.targets
     ? Object.entries(opts.targets).flatMap(([name, dir]) => labs.filter((l) => existsSync(path.join(dir, l.slug))).map((lab) => ({ lab, name: name as string | undefined, dir })))
     : labs.map((lab) => ({ lab, name: undefined, dir: opts.target }));
@@ -138,7 +133,6 @@ export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabRes
       target: dir,
       tests: results,
       error: errors.length ? errors.join('\n') : undefined,
-      warnings: warnings.get(lab.slug),
       gradedAt: started,
     };
   });

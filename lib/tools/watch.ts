@@ -13,6 +13,7 @@ import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
+import { typeErrors } from '../grader/typecheck.ts';
 import { HintLevels } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, gradingScreen, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
@@ -25,7 +26,7 @@ export const gradeLab: GradeFn = async (lab, target, onTest) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target, hints: 'separate', typecheck: true, onTest: (_lab, t) => onTest?.(t) });
+  const [r] = await runLabTests([lab], { target, hints: 'separate', onTest: (_lab, t) => onTest?.(t) });
   return r!;
 };
 
@@ -50,6 +51,8 @@ export interface WatchOptions {
   debounceMs?: number;
   /** Set false to rely on polling alone. */
   fsWatch?: boolean;
+  /** Type-check the lab's files beside each grade and show the errors as warnings (default true). */
+  typecheck?: boolean;
 }
 
 /** Names, sizes and mtimes of a lab folder's files: what "a file changed" compares. */
@@ -186,6 +189,7 @@ export class LabWatcher extends EventEmitter {
         return;
       }
       const done: TestResult[] = [];
+      const types = this.opts.typecheck === false ? undefined : typeErrors([lab], this.opts.target);
       this.progress(done);
       const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target, (t) => {
         done.push(t);
@@ -194,8 +198,17 @@ export class LabWatcher extends EventEmitter {
       if (this.stopped) return;
       // Only the first failure is on screen, so only its hint is shown (and remembered, one level at a time).
       const hints = new HintLevels(this.opts.save === true);
-      this.show(watchScreen(lab, this.dir, r, this.note(), (id) => hints.show(lab, id)));
+      const note = this.note();
+      const shown = new Map<string, string>();
+      const hint = (id: string) => (shown.has(id) ? shown.get(id)! : (shown.set(id, hints.show(lab, id)), shown.get(id)!));
+      this.show(watchScreen(lab, this.dir, r, note, hint));
       if (this.opts.save) saveGrades([r]);
+      // Type errors come from tsc, which may finish after the tests: the same screen again, with them.
+      const warnings = (await types)?.get(lab.slug);
+      if (warnings?.length && !this.stopped && !this.again) {
+        r.warnings = warnings;
+        this.show(watchScreen(lab, this.dir, r, note, hint));
+      }
       this.banner = undefined;
       this.emit('graded', r, lab);
       if (fullMarks(r) && !this.again) {

@@ -95,7 +95,7 @@ describe('moving on (with a stand-in grader)', () => {
       writeFileSync(path.join(target, lab.slug, 'server.ts'), '// todo\n');
     }
     const screens: string[] = [];
-    watcher = new LabWatcher({ target, lab: course[0]!, course, grade: fakeGrade, pollMs: 60_000, debounceMs: 20, print: (s) => screens.push(s) });
+    watcher = new LabWatcher({ target, lab: course[0]!, course, grade: fakeGrade, pollMs: 60_000, debounceMs: 20, typecheck: false, print: (s) => screens.push(s) });
     watcher.start();
     expect(score((await nextGrade(watcher, 5000))[0])).toBe(0);
     expect(watcher.fsWatchLive).toBe(true);
@@ -124,7 +124,7 @@ describe('moving on (with a stand-in grader)', () => {
     cpSync(kitPath('labs', '01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
     let grades = 0;
     const counting: GradeFn = async (lab, t) => (grades++, fakeGrade(lab, t));
-    watcher = new LabWatcher({ target, lab: course[0]!, course, grade: counting, pollMs: 30, debounceMs: 10 });
+    watcher = new LabWatcher({ target, lab: course[0]!, course, grade: counting, pollMs: 30, debounceMs: 10, typecheck: false });
     watcher.start();
     await nextGrade(watcher, 5000);
     writeFileSync(path.join(target, '01-udp-echo', '.server.ts.swp'), 'x');
