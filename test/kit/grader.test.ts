@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { kitPath, TSX_LOADER } from '../../lib/paths.ts';
-import { resolveLabs } from '../../lib/course.ts';
+import { findLab, resolveLabs } from '../../lib/course.ts';
+import { formatWarnings } from '../../lib/grader/report.ts';
+import { typeErrors } from '../../lib/grader/typecheck.ts';
 import { cleanMessage } from '../../lib/grader/run-tests.ts';
 import { showLine, Transcript } from '../../lib/harness/transcript.ts';
 
@@ -48,6 +50,28 @@ describe.concurrent('npm run grade', () => {
     expect(() => readFileSync(path.join(tmp, 'state', 'grades.json'))).toThrow();
   });
 
+  test('a syntax error names file:line:column and shows the line, at once; the other tests keep their points; each test is shown as it finishes', async () => {
+    const target = path.join(tmp, 'broken');
+    cpSync(kitPath('solutions/01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
+    const server = path.join(target, '01-udp-echo/server.ts');
+    const lines = readFileSync(server, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('const maxSize'));
+    lines[at] = 'const maxSize = Number(values[\'max-size\'];'; // a missing ")"
+    writeFileSync(server, lines.join('\n'));
+    const started = Date.now();
+    const r = await grade(['udp', '--target', target]);
+    // The cause, where it is, and the line itself, for every server test.
+    expect(r.out).toMatch(new RegExp(`server\\.ts does not compile, so it was not started:\\n\\s+\\S*server\\.ts:${at + 1}:\\d+: Expected "\\)" but found ";"`));
+    expect(r.out).toContain(`${at + 1} | const maxSize = Number(values['max-size'];`);
+    expect(r.out).toMatch(/✗ echoes a datagram byte for byte\s+0\/2/);
+    expect(r.out).toMatch(/✓ client prints the echo and exits 0\s+2\/2/);
+    // tsc agrees, among the warnings.
+    expect(r.out).toMatch(new RegExp(`Type errors in lab 01-udp-echo \\(warnings, not points[^\\n]*\\n\\s+\\S*server\\.ts:${at + 1}:\\d+ {2}'\\)' expected\\.`));
+    // Shown as they finished, before the report.
+    expect(r.out.indexOf('✓ client prints the echo and exits 0')).toBeLessThan(r.out.indexOf('Lab 01-udp-echo — UDP echo'));
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
   test('an unknown lab: says which labs there are, exit 2', async () => {
     const r = await grade(['42']);
     expect(r.code).toBe(2);
@@ -62,6 +86,17 @@ describe.concurrent('npm run grade', () => {
 });
 
 describe('pieces of the report', () => {
+  test('type errors in a lab\'s files are found, with file:line:column, as warnings for the report', async () => {
+    const target = path.join(tmp, 'typed');
+    cpSync(kitPath('solutions/01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
+    writeFileSync(path.join(target, '01-udp-echo/client.ts'), readFileSync(kitPath('solutions/01-udp-echo/client.ts'), 'utf8') + "\nexport const triesInWords: number = 'three';\n");
+    const found = await typeErrors([findLab('01-udp-echo')], target);
+    const line = readFileSync(path.join(target, '01-udp-echo/client.ts'), 'utf8').split('\n').length - 1;
+    expect(found.get('01-udp-echo')).toEqual([`${path.join(target, '01-udp-echo/client.ts')}:${line}:14  Type 'string' is not assignable to type 'number'. (TS2322)`]);
+    const report = formatWarnings([{ slug: '01-udp-echo', title: 'UDP echo', target, tests: [], gradedAt: '', warnings: found.get('01-udp-echo') }]);
+    expect(report).toMatch(/Type errors in lab 01-udp-echo \(warnings, not points/);
+  }, 60_000);
+
   test('labs are found by number, slug or word', () => {
     expect(resolveLabs(['1']).map((l) => l.slug)).toEqual(['01-udp-echo']);
     expect(resolveLabs(['02-tcp-echo', 'udp']).map((l) => l.slug)).toEqual(['02-tcp-echo', '01-udp-echo']);
