@@ -1,7 +1,7 @@
 // The test harness: everything a graded test needs, from one import.
-export { labTest, LabContext, targetRoot, POINTS_RE } from './lab-test.ts';
+export { labTest, LabContext, targetRoot, POINTS_RE, type LabTestOptions } from './lab-test.ts';
 export { LabFailure, scaled, seconds } from './failure.ts';
-export { waitExpired } from './budget.ts';
+export { waitExpired, currentSlowness } from './budget.ts';
 export { bothWaiting } from './stall.ts';
 export { TcpClient } from './tcp-client.ts';
 export { UdpClient } from './udp-client.ts';

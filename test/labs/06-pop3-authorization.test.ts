@@ -128,6 +128,7 @@ graded('--stdio: the same session over standard input and output', 1, async (t) 
   const r = await t.run('server.ts', {
     args: ['--stdio', '--mail-root', root().dir],
     stdin: 'USER alice\r\nPASS wonderland\r\nNONSENSE\r\nQUIT\r\n',
+    hangWhenIdle: true, // all its input is there: a server that sits idle instead of exiting never will
   });
   const lines = r.stdout.split('\r\n');
   const want = [/^\+OK/, /^\+OK/, /^\+OK/, /^-ERR/, /^\+OK/];

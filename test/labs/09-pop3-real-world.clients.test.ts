@@ -5,22 +5,22 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import { labTest, LabFailure, type LabContext, type ServerProcess } from '../../lib/harness/index.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { conversation, firstDifference, requireClient, runClient, type ClientRun } from '../fixtures/pop3-clients/clients.ts';
 import { awkwardMessages } from '../fixtures/pop3-clients/messages.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 
-const { graded } = labTest('09-pop3-real-world');
+const { graded } = labTest('09-pop3-real-world', { concurrent: true }); // each test has its own server and mail root
 
 const USER = 'alice';
 const PASSWORD = 'open sesame'; // a space: PASS takes the rest of the line (RFC 1939 §7)
 const FIXTURES = kitPath('test', 'fixtures', 'pop3-clients');
 
-// Temp folders are removed after the harness has stopped the server.
+// Temp folders are removed after the harness has stopped the servers (after the file: its tests run at once).
 const temps: string[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

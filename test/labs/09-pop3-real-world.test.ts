@@ -1,11 +1,13 @@
 // Graded tests for lab 09 — a POP3 server for the real world: the exclusive
-// maildrop lock, the autologout timer, the 255-octet line limit, many clients,
-// and large messages streamed with backpressure. (Real mail clients have their
-// own file: 09-pop3-real-world.clients.test.ts.)
+// maildrop lock, the 255-octet line limit, many clients, and large messages
+// streamed with backpressure. (Real mail clients have their own file,
+// 09-pop3-real-world.clients.test.ts, and so do the tests that start servers of
+// their own, for the autologout timer and a kill: 09-pop3-real-world.timers.test.ts.
+// The three run side by side.)
 import { readlinkSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
-import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
+import { asSent } from '../fixtures/pop3/mail-root.ts';
 import { login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
 const { graded, root, pop3, account } = pop3Lab('09-pop3-real-world');
@@ -118,50 +120,6 @@ graded('locks are per maildrop: 20 clients with 20 maildrops are served at once'
   await Promise.all(clients.map((c) => c.command('QUIT', /^\+OK/)));
 }, { hint: 'lock-in-use' });
 
-graded('a server killed with SIGKILL leaves all mail and no lock that blocks the next login', 2, async (t) => {
-  const killRoot = new MailRoot([{ user: 'kim', password: 'k1m', messages: [note(1), note(2)] }]);
-  t.onCleanup(() => killRoot.remove());
-  const before = killRoot.files('kim');
-  const s1 = await t.start('server.ts', { args: ['--mail-root', killRoot.dir] });
-  const c1 = await t.tcp(s1);
-  await login(c1, 'kim', 'k1m');
-  await c1.command('DELE 1', /^\+OK/);
-  c1.transcript.note('(the server is killed with SIGKILL: no chance to clean up)');
-  s1.signal('SIGKILL');
-  if (!(await s1.waitExit(3000))) throw new LabFailure('the server did not die within 3 s of SIGKILL');
-  const s2 = await t.start('server.ts', { args: ['--mail-root', killRoot.dir] });
-  const c2 = await t.tcp(s2);
-  await login(c2, 'kim', 'k1m').catch((e: Error) => {
-    throw new LabFailure(`${e.message}\n\nA lock left by a killed server must be recognised as stale (its owner is gone) and taken over.`);
-  });
-  await c2.command('STAT', /^\+OK 2 /);
-  await c2.command('QUIT', /^\+OK/);
-  const after = killRoot.files('kim');
-  if (after.join() !== before.join()) {
-    throw new LabFailure(`the Maildir changed although no session reached UPDATE: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
-  }
-}, { hint: 'lock-stale' });
-
-// ---- the autologout timer (RFC 1939 §3) ------------------------------------
-
-graded('autologout: a quiet session is closed without a reply, its deletions undone and its lock freed', 2, async (t) => {
-  const a = account([note(1), note(2)]);
-  const server = await t.start('server.ts', { args: ['--mail-root', root().dir, '--idle-timeout', '1.5'] });
-  const c = await t.tcp(server);
-  await login(c, a.user, a.password);
-  await c.command('DELE 1', /^\+OK/);
-  // Each command restarts the timer: 0.9 s + 0.9 s of activity outlives a fixed 1.5 s.
-  for (let i = 0; i < 2; i++) {
-    await sleep(900);
-    await c.command('NOOP', /^\+OK/);
-  }
-  c.transcript.note('(the client goes quiet; --idle-timeout is 1.5 s)');
-  await c.expectClosed('the server to close the idle session after --idle-timeout 1.5 s, without a reply', 4500);
-  const again = await t.tcp(server);
-  await login(again, a.user, a.password);
-  await again.command('STAT', `+OK 2 ${asSent(note(1)).length + asSent(note(2)).length}`);
-}, { hint: 'autologout', timeout: 15_000 });
-
 // ---- the command line limit (RFC 2449 §4) ----------------------------------
 
 graded('a command line over 255 octets gets -ERR and the session carries on; 255 octets is fine', 2, async (t) => {
@@ -193,7 +151,7 @@ graded('the lock holds across processes: a --stdio session meets -ERR [IN-USE] w
   const a = account([note(1)]);
   const c = await t.tcp(server);
   await login(c, a.user, a.password);
-  const r = await t.run('server.ts', { args: ['--stdio', '--mail-root', root().dir], stdin: `USER ${a.user}\r\nPASS ${a.password}\r\nQUIT\r\n` });
+  const r = await t.run('server.ts', { args: ['--stdio', '--mail-root', root().dir], stdin: `USER ${a.user}\r\nPASS ${a.password}\r\nQUIT\r\n`, hangWhenIdle: true });
   const replies = r.stdout.split('\r\n');
   if (!/^-ERR \[IN-USE\]/.test(replies[2] ?? '')) {
     throw new LabFailure(`while a TCP session held ${a.user}'s maildrop, a second server process (--stdio) was asked to log in to it. Its reply to PASS should be "-ERR [IN-USE] ...": a lock only this process knows about does not stop another process.\n${r.describe()}`);
@@ -212,7 +170,7 @@ graded('RETR of an 8 MB message comes back byte for byte', 2, async (t) => {
   await c.command('LIST 2', `+OK 2 ${big.length}`);
   await retrExact(c, 2, big, 15_000);
   await c.command('QUIT', /^\+OK/);
-}, { hint: 'stream-retr', timeout: 30_000 });
+}, { hint: 'stream-retr', timeout: 30_000, load: 'heavy' });
 
 /**
  * A message whose line ends and leading dots fall on the chunk boundaries a
@@ -284,4 +242,4 @@ graded('RETR streams with backpressure: a client that stops reading holds the se
   await login(again, a.user, a.password);
   await again.command('STAT', /^\+OK 1 /);
   await again.command('QUIT', /^\+OK/);
-}, { hint: 'stream-retr', timeout: 30_000 });
+}, { hint: 'stream-retr', timeout: 30_000, load: 'heavy' });
