@@ -32,10 +32,10 @@ async function grade(root: string, n: number, jobs: number) {
     onGraded: () => process.stderr.write(`\r  ${n} students, --jobs ${jobs}: ${++done}/${n}`),
   });
   process.stderr.write('\n');
-  const rows = readGradebook(run.gradebook);
-  const full = rows.filter((r) => r.total === r.max).length;
-  const short = rows.filter((r) => r.total !== r.max).map((r) => `${r.student} ${r.total}/${r.max}`);
-  return { ms: run.ms, full, short, max: rows[0]?.max };
+  const { rows, max } = readGradebook(run.gradebook);
+  const full = rows.filter((r) => r.total === max.total).length;
+  const short = rows.filter((r) => r.total !== max.total).map((r) => `${r.student} ${r.total}/${max.total}`);
+  return { ms: run.ms, full, short, max: max.total };
 }
 
 export async function run(): Promise<void> {

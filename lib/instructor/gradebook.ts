@@ -84,11 +84,8 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** A gradebook read back (tests, the bench): the students' rows as objects keyed by header, and the max row. */
-export function readGradebook(file: string): Record<string, string>[] & { max?: Record<string, string> } {
+export function readGradebook(file: string): { rows: Record<string, string>[]; max: Record<string, string> } {
   const [head, ...rest] = parseCsv(readFileSync(file, 'utf8'));
   const obj = (r: string[]) => Object.fromEntries(r.map((v, i) => [head![i], v]));
-  const rows: Record<string, string>[] & { max?: Record<string, string> } = rest.filter((r) => r[0] !== MAX_ROW).map(obj);
-  const max = rest.find((r) => r[0] === MAX_ROW);
-  if (max) rows.max = obj(max);
-  return rows;
+  return { rows: rest.filter((r) => r[0] !== MAX_ROW).map(obj), max: obj(rest.find((r) => r[0] === MAX_ROW) ?? []) };
 }

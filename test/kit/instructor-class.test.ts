@@ -60,7 +60,7 @@ test('a lab folder that is a symbolic link (to a classmate\'s work) costs that s
   expect(hal).toMatch(/^Feedback for hal-symlink: 0\/19/);
   expect(hal).toMatch(/hal-symlink\/01-udp-echo is a symbolic link, which the grader does not follow/);
   expect(hal.match(/symbolic link/g)!.length).toBeLessThanOrEqual(3); // said in the summary and once in the details, not once per test
-  const book = readGradebook(path.join(out, 'gradebook.csv'));
+  const book = readGradebook(path.join(out, 'gradebook.csv')).rows;
   expect(book.find((r) => r.student === 'ada-full')!.total).toBe('19'); // the student it points at is graded as usual
 });
 
@@ -133,8 +133,8 @@ test('a student whose run outlasts its limit gets zeros and the reason; the run 
     const run = await gradeClass({ submissions: one, labs: [findLab('01-udp-echo')], outDir: out2, jobs: 1, studentTimeoutMs: 300, hidden: false });
     expect(run.grades.map((g) => g.student)).toEqual(['ada-slow', 'gus-missing']);
     const book = readGradebook(run.gradebook);
-    expect(book.find((r) => r.student === 'ada-slow')).toEqual({ student: 'ada-slow', '01-udp-echo': '0', total: '0' });
-    expect(book.max!.total).toBe('16'); // its maximum stays the lab's
+    expect(book.rows.find((r) => r.student === 'ada-slow')).toEqual({ student: 'ada-slow', '01-udp-echo': '0', total: '0' });
+    expect(book.max.total).toBe('16'); // its maximum stays the lab's
     expect(readFileSync(path.join(out2, 'feedback', 'ada-slow.txt'), 'utf8')).toMatch(/stopped after 0 s|could not grade/);
   } finally {
     rmSync(out2, { recursive: true, force: true });

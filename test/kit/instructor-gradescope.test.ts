@@ -57,7 +57,7 @@ test('run_autograder grades an upload and writes results.json in Gradescope\'s f
   const results = runAutograder(root);
   expect(validateResults(results)).toEqual([]);
   // The same score the class gradebook gives Ben: one grader, one set of points.
-  const ben = readGradebook(kitPath('test', 'fixtures', 'class', 'expected-01.csv')).find((r) => r.student === 'ben-partial')!;
+  const ben = readGradebook(kitPath('test', 'fixtures', 'class', 'expected-01.csv')).rows.find((r) => r.student === 'ben-partial')!;
   expect(results.score).toBe(Number(ben['01-udp-echo']));
   expect(results.score).toBe(results.tests.reduce((s, t) => s + t.score, 0));
   const hidden = results.tests.filter((t) => t.visibility === 'hidden');

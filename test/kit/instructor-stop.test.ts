@@ -69,13 +69,13 @@ test('SIGINT mid-run: exit 130, nothing left running or on disk, the grades so f
   expect(readdirSync(runTmp).filter((e) => !e.startsWith('tsx-'))).toEqual([]);
   const meta = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunMeta;
   expect(meta.complete).toBe(false);
-  expect(readGradebook(path.join(out, 'gradebook.csv')).map((r) => r.student)).toEqual(['amy']);
+  expect(readGradebook(path.join(out, 'gradebook.csv')).rows.map((r) => r.student)).toEqual(['amy']);
 
   const second = await autograde(['--jobs', '2', '--resume']);
   expect(second.code, second.text).toBe(0);
   expect(second.text).toMatch(/Grading 2 of 3 students/);
   expect(second.text).toMatch(/Kept 1 grades/);
-  const book = readGradebook(path.join(out, 'gradebook.csv'));
+  const book = readGradebook(path.join(out, 'gradebook.csv')).rows;
   expect(book.map((r) => [r.student, r.total])).toEqual([['amy', '42'], ['bo', '19'], ['cal', '19']]);
   expect(readdirSync(runTmp).filter((e) => !e.startsWith('tsx-'))).toEqual([]);
 }, 180_000);
