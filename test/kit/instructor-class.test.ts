@@ -91,7 +91,8 @@ test('each student gets a feedback file with the transcripts, and only a count o
   expect(read('eve-port-hog')).toMatch(/more than 768 MB of memory/);
   // The limit that stopped eve's client is in the summary, above the details, named once.
   const eve = read('eve-port-hog');
-  expect(eve.slice(0, eve.indexOf('Details:'))).toMatch(/Stopped by the grader's limits:\n  01-udp-echo\/client\.ts stopped: it used more than 768 MB of memory \(in client prints the echo and exits 0; /);
+  // (which of its client tests meets the limit first depends on the machine's load; at least one does).
+  expect(eve.slice(0, eve.indexOf('Details:'))).toMatch(/Stopped by the grader's limits:\n  01-udp-echo\/client\.ts stopped: it used more than 768 MB of memory \(in (client|a hidden test)/);
   // A failure repeated word for word (eve's server names port 0 in every server test) is written out once.
   // (seven server tests, two distinct command lines: written out twice, the other five point back).
   const details = eve.slice(eve.indexOf('Details:'));
