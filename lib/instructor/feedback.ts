@@ -50,10 +50,15 @@ export function stopReasons(message: string): string[] {
   for (const raw of message.split('\n')) {
     const line = raw.replace(/^\s*\|?\s*/, '');
     const sandbox = /socket-kit sandbox: (.+)$/.exec(line)?.[1];
+    const stoppedBy = /was stopped by the grader's sandbox: it ([^(]+?)[.:]?(\s*\(|$)/.exec(line)?.[1];
+    const reached = /\(it (reached the limit of [^)]+)\)/.exec(line)?.[1];
+    if (stoppedBy) found.add(`stopped: it ${stoppedBy}`);
+    if (reached) found.add(`stopped: it ${reached}`);
+    if (stoppedBy || reached) continue;
     if (sandbox) found.add(sandbox.replace(/^the program was stopped because it /, 'stopped: it ').replace(/\.$/, ''));
     else if (/printed more than \d+ MB of output/.test(line)) found.add('stopped: it printed more than the output limit');
     else if (/did not finish within its time limit/.test(line)) found.add('stopped: it did not finish within the time limit');
-    else if (/grading run was stopped after \d+ s/.test(line)) found.add(line.replace(/^.*(the grading run was stopped after \d+ s).*$/, 'stopped: $1'));
+    else if (/grading run was stopped after \d+ s/.test(line)) found.add(line.replace(/^.*grading run was stopped after (\d+) s.*$/, 'stopped: grading took longer than its limit of $1 s'));
     else if (/\b(memory|process(es)?|output|time) limit\b/i.test(line) && /stop|kill|exceed|reached/i.test(line)) found.add(line.trim());
   }
   return [...found];
