@@ -155,7 +155,9 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   // harness loads once, not once per lab, a quarter of a class run's CPU.
   const vitestArgs = ['--no-isolate', '--maxWorkers=1'];
   const timeoutMs = opts.studentTimeoutMs ?? 120_000 + 120_000 * opts.labs.length;
-  const stopped = () => opts.signal?.aborted === true;
+  /** Set when the run itself breaks (a gradebook that cannot be written): the other workers stop too. */
+  let broken = false;
+  const stopped = () => broken || opts.signal?.aborted === true;
 
   async function gradeOne(sub: Submission, index: number): Promise<StudentGrade> {
     const started = Date.now();
@@ -244,12 +246,19 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   };
   const onAbort = () => void killAll();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), queue.length));
+  const workers = queue.length ? Array.from({ length: jobs }, worker) : [];
   try {
-    const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), queue.length));
-    if (queue.length) await Promise.all(Array.from({ length: jobs }, worker));
+    await Promise.all(workers);
+  } catch (e) {
+    broken = true; // the others stop taking students; what they are grading is killed below
+    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    if (stopped()) await killAll();
+    if (stopped()) {
+      await killAll();
+      await Promise.allSettled(workers);
+    }
     rmSync(runTmp, { recursive: true, force: true });
     sweepCgroups(); // those of supervisors the harness (or a stop) had to SIGKILL
   }

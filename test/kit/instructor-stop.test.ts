@@ -1,12 +1,15 @@
 // Ctrl-C in the middle of a class run (the CLI, as an instructor runs it):
 // the programs being graded are killed, every temporary folder is removed, the
-// grades already given stay, and --resume finishes the rest.
+// grades already given stay, and --resume finishes the rest. A run that breaks
+// (its output cannot be written) cleans up the same way.
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { KIT_ROOT, kitPath } from '../../lib/paths.ts';
+import { findLab } from '../../lib/course.ts';
+import { gradeClass } from '../../lib/instructor/grade-class.ts';
 import { readGradebook } from '../../lib/instructor/gradebook.ts';
 import type { RunMeta } from '../../lib/instructor/run-store.ts';
 
@@ -79,3 +82,39 @@ test('SIGINT mid-run: exit 130, nothing left running or on disk, the grades so f
   expect(book.map((r) => [r.student, r.total])).toEqual([['amy', '42'], ['bo', '19'], ['cal', '19']]);
   expect(readdirSync(runTmp).filter((e) => !e.startsWith('tsx-'))).toEqual([]);
 }, 180_000);
+
+test('a run that breaks mid-way (a grade it cannot write) kills what it started and removes its folders', async () => {
+  const runs = () => new Set(readdirSync(os.tmpdir()).filter((e) => e.startsWith('socket-kit-run-')));
+  const before = runs();
+  const out2 = path.join(tmp, 'broken-out');
+  // An empty folder is graded at once, while its classmate's programs are still running.
+  const cls2 = path.join(tmp, 'class-2');
+  mkdirSync(path.join(cls2, 'aaa-empty'), { recursive: true });
+  cpSync(kitPath('test', 'fixtures', 'class', 'ada-full'), path.join(cls2, 'bo'), { recursive: true });
+  await expect(
+    gradeClass({
+      submissions: cls2,
+      labs: [findLab('01-udp-echo')],
+      outDir: out2,
+      jobs: 2,
+      hidden: false,
+      onGraded: () => {
+        throw new Error('no space left on device (a stand-in)');
+      },
+    }),
+  ).rejects.toThrow(/no space left/);
+  const mine = [...runs()].filter((e) => !before.has(e));
+  expect(mine).toEqual([]);
+  // No process of the run is left: their TMPDIR was inside a run folder that no longer exists.
+  const orphans = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const dir = /(?:^|\0)TMPDIR=([^\0]*socket-kit-run-[^/\0]+)/.exec(readFileSync(`/proc/${p}/environ`, 'latin1'))?.[1];
+        return !!dir && !existsSync(dir) && !/^State:\s+Z/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+  expect(orphans).toEqual([]);
+}, 120_000);
