@@ -162,7 +162,7 @@ export function readRecords(out: string): Map<string, StudentRecord> {
 
 const hasOutput = (out: string) => OWNED.some((p) => existsSync(path.join(out, p)));
 
-function describe(out: string): string {
+function describeRun(out: string): string {
   const meta = readMeta(out);
   const file = path.join(out, existsSync(path.join(out, GRADEBOOK)) ? GRADEBOOK : RUN_FILE);
   if (!meta) return `${file} already exists`;
@@ -184,7 +184,7 @@ export function openOutput(out: string, mode: Existing, meta: RunMeta): Map<stri
   }
   if (mode === 'refuse') {
     throw new Refusal(
-      `${describe(out)}.\n` +
+      `${describeRun(out)}.\n` +
         `  --resume  grades only the students not graded yet, or whose work or kit changed since\n` +
         `  --force   starts over: removes ${OWNED.map((p) => path.join(path.basename(out), p)).join(', ')}\n` +
         `  or choose another --out folder.`,
