@@ -28,6 +28,7 @@ import {
   kitVersion,
   openOutput,
   refreshFeedback,
+  Refusal,
   saveRecord,
   shardOf,
   writeViews,
@@ -90,6 +91,9 @@ const contains = (a: string, b: string) => {
 
 export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   const started = Date.now();
+  if (contains(path.resolve(opts.submissions), path.resolve(opts.outDir))) {
+    throw new Refusal(`--out ${opts.outDir} is inside --submissions ${opts.submissions}: it would be graded as a student. Choose an --out folder outside it.`);
+  }
   const { students: everyone, ignored } = findSubmissions(opts.submissions, opts.labs);
   const roster = shardOf(everyone, opts.shard);
   // Listed once, before grading: the hidden tests' names (to keep them out of

@@ -73,6 +73,8 @@ describe.sequential('a class graded, refused, resumed, sharded and merged', () =
     await expect(again).rejects.toBeInstanceOf(Refusal);
     await expect(again).rejects.toThrow(/gradebook\.csv already exists \(4 of 4 students graded, finished.*\n.*--resume.*\n.*--force/);
     expect(read(path.join(single, 'gradebook.csv'))).toBe(gradebook);
+    // An output folder inside the class would be graded as a student.
+    await expect(gradeClass(base(path.join(cls, 'grades')))).rejects.toThrow(/is inside --submissions .*: it would be graded as a student/);
   }, 60_000);
 
   test('--resume on a finished run grades no one and returns in seconds', async () => {
