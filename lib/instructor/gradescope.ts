@@ -25,7 +25,7 @@ export const CONFIG_FILE = 'gradescope.json';
 
 /** What of the kit grading needs. Never solutions/, test/kit, the fixture class, lessons or starters. */
 const PARTS = ['lib', 'test', 'course.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'vitest.config.ts'];
-const NEVER = ['test/kit', 'test/fixtures/class', 'solutions'].map((p) => path.join(KIT_ROOT, p));
+const NEVER = ['test/kit', 'test/fixtures/class', 'test/fixtures/hostile-class', 'solutions'].map((p) => path.join(KIT_ROOT, p));
 
 export const SETUP_SH = `#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
