@@ -106,6 +106,7 @@ describe.sequential('a class graded, refused, resumed, sharded and merged', () =
     const merged = path.join(tmp, 'merge-job', merge.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.name === 'gradebook')!.with!.path!);
     expect(read(path.join(merged, 'gradebook.csv'))).toBe(gradebook);
     expect(feedbackSet(merged)).toEqual(feedbackSet(single));
+    expect(read(path.join(merged, 'run.json'))).toBe(read(path.join(single, 'run.json'))); // --resume works on it as on the single run's
     // Each shard held a slice: 2 and 2 students, contiguous in name order.
     const rows = (k: string) => parseCsv(read(path.join(shardsDir, `shard-${k}`, 'gradebook.csv'))).slice(2).map((r) => r[0]);
     expect([rows('1'), rows('2')]).toEqual([["'=SUM(1+1)", "'@empty"], ['Zoë', 'lab01er']]);
