@@ -103,7 +103,10 @@ test('a grader killed after writing its placeholder still leaves a correct resul
        setInterval(() => { try { if (readFileSync(file, 'utf8').includes('${PLACEHOLDER_MARK}')) process.kill(process.pid, 'SIGKILL'); } catch {} }, 10);
      }`,
   );
-  const results = runAutograder(root, { NODE_OPTIONS: `--import ${crash}` });
+  // A grader killed outright cannot remove its temporary folders: keep them in this test's folder.
+  const killedTmp = path.join(tmp, 'killed-tmp');
+  mkdirSync(killedTmp, { mode: 0o755 });
+  const results = runAutograder(root, { NODE_OPTIONS: `--import ${crash}`, TMPDIR: killedTmp });
   expect(validateResults(results)).toEqual([]);
   expect(results).toMatchObject({ score: 0, tests: [] });
   expect(results.output).toMatch(/stopped before it finished grading \(exit 137\)/);
