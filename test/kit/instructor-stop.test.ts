@@ -3,7 +3,7 @@
 // grades already given stay, and --resume finishes the rest. A run that breaks
 // (its output cannot be written) cleans up the same way.
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -83,34 +83,40 @@ test('SIGINT mid-run: exit 130, nothing left running or on disk, the grades so f
 }, 180_000);
 
 test('a run that breaks mid-way (a grade it cannot write) kills what it started and removes its folders', async () => {
-  const runs = () => new Set(readdirSync(os.tmpdir()).filter((e) => e.startsWith('socket-kit-run-')));
-  const before = runs();
+  // Its own TMPDIR (os.tmpdir() reads it), so that other tests' runs are not counted as its leftovers.
+  const ownTmp = path.join(tmp, 'tmp-2');
+  mkdirSync(ownTmp, { mode: 0o755 });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = ownTmp;
   const out2 = path.join(tmp, 'broken-out');
   // An empty folder is graded at once, while its classmate's programs are still running.
   const cls2 = path.join(tmp, 'class-2');
   mkdirSync(path.join(cls2, 'aaa-empty'), { recursive: true });
   cpSync(kitPath('test', 'fixtures', 'class', 'ada-full'), path.join(cls2, 'bo'), { recursive: true });
-  await expect(
-    gradeClass({
-      submissions: cls2,
-      labs: [findLab('01-udp-echo')],
-      outDir: out2,
-      jobs: 2,
-      hidden: false,
-      onGraded: () => {
-        throw new Error('no space left on device (a stand-in)');
-      },
-    }),
-  ).rejects.toThrow(/no space left/);
-  const mine = [...runs()].filter((e) => !before.has(e));
-  expect(mine).toEqual([]);
-  // No process of the run is left: their TMPDIR was inside a run folder that no longer exists.
+  try {
+    await expect(
+      gradeClass({
+        submissions: cls2,
+        labs: [findLab('01-udp-echo')],
+        outDir: out2,
+        jobs: 2,
+        hidden: false,
+        onGraded: () => {
+          throw new Error('no space left on device (a stand-in)');
+        },
+      }),
+    ).rejects.toThrow(/no space left/);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  expect(readdirSync(ownTmp).filter((e) => e.startsWith('socket-kit-'))).toEqual([]);
+  // No process of the run is left: their TMPDIR was inside the run's folder, now gone.
   const orphans = readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        const dir = /(?:^|\0)TMPDIR=([^\0]*socket-kit-run-[^/\0]+)/.exec(readFileSync(`/proc/${p}/environ`, 'latin1'))?.[1];
-        return !!dir && !existsSync(dir) && !/^State:\s+Z/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
+        return readFileSync(`/proc/${p}/environ`, 'latin1').includes(`TMPDIR=${ownTmp}/`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
       } catch {
         return false;
       }
