@@ -37,6 +37,8 @@ export interface WireEntry {
   count?: number;
   /** timeout: how long the wait was. */
   ms?: number;
+  /** A message the network dropped (lesson diagrams of UDP). */
+  lost?: boolean;
   /** exit: how the program ended. */
   exit?: Exit;
 }
