@@ -103,6 +103,11 @@ export function testRow(t: TestResult, n: number): Html {
   return html`<tr class="${t.passed ? 'pass' : 'fail'}"><td>${t.name}</td><td class="num">${t.passed ? t.points : 0}/${t.points}</td><td>${t.passed ? html`<span class="ok">✓ passed</span>` : html`<a class="ko" href="#fail-${n}">✗ failed</a>`}</td></tr>`;
 }
 
+/** A test as it finishes during a live grade. */
+export function liveTestLine(t: TestResult): Html {
+  return html`<li class="${t.passed ? 'pass' : 'fail'}">${t.passed ? html`<span class="ok">✓</span>` : html`<span class="ko">✗</span>`} ${t.name} <span class="muted">${t.passed ? t.points : 0}/${t.points}</span></li>`;
+}
+
 /** The Grade button and the line that tells how a grade in progress is going (filled in by site.js). */
 function gradeControls(slug: string): Html {
   return html`<div class="grade-controls" data-lab="${slug}">

@@ -163,6 +163,16 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
         // A diagram alone in its paragraph is a figure, which may not sit inside <p>.
         return /^<figure[\s\S]*<\/figure>$/.test(inner.trim()) ? inner + '\n' : `<p>${inner}</p>\n`;
       },
+      blockquote({ tokens }: Tokens.Blockquote) {
+        // "> Answer: …" (in a Check yourself list, say) is folded until the reader opens it.
+        const inner = this.parser.parse(tokens);
+        const answer = /^<p>(?:<strong>Answer:?<\/strong>:?|Answer:)\s*/.exec(inner);
+        if (answer) {
+          const rest = `<p>${inner.slice(answer[0].length)}`.replace(/^<p><\/p>\s*/, '');
+          return `<details class="answer"><summary>Answer</summary>\n${rest}</details>\n`;
+        }
+        return `<blockquote>\n${inner}</blockquote>\n`;
+      },
       code({ text, lang }: Tokens.Code) {
         // ```wire The caption: a conversation, drawn as a sequence diagram.
         const wire = /^wire\b\s*(.*)$/.exec(lang ?? '');

@@ -76,6 +76,11 @@ export function parseWire(text: string, opts: { lesson?: boolean } = {}): Wire {
     let said = (m ? m[4] : note![1])!;
     const mark = MARK.exec(said);
     if (mark) said = said.slice(0, mark.index);
+    if (m && m[1] === 'S' && said.trim() === '(nothing)' && mark) {
+      // The grader's placeholder for "no line at all came": the mark belongs after what there is.
+      wire.mark = { at: entries.length - 1, expected: mark[1]!.trim() };
+      continue;
+    }
     const line = m ? `${m[1]}: ${said}` : `#: ${said}`;
     let e: WireEntry;
     if (note) {
