@@ -174,7 +174,7 @@ export function lessonPage(a: LessonPageArgs): string {
   // One heading style for every lesson, from course.json: whatever a lesson's own first line says, it is not shown twice.
   const main = html`<p class="eyebrow">Lab ${labNo(lab.slug)} of ${String(a.rows.length).padStart(2, '0')}</p>
 <h1>${lab.title}</h1>
-${a.site.live ? html`<p class="status" data-lab="${lab.slug}">Your last grade: ${gradeBadge(row.last)} <a href="#last-grade">${row.last ? 'see the report' : 'how to grade'}</a></p>` : ''}
+${a.site.live ? html`<p class="status" data-lab="${lab.slug}">Your last grade: ${gradeBadge(row.last)} <a href="#last-grade">${row.last ? 'see the report' : 'how to grade'}</a> <button type="button" class="grade-now small" data-lab="${lab.slug}" hidden>Grade now</button></p>` : ''}
 ${a.problems.length ? html`<div class="problems" role="note"><p><strong>This lesson has problems that will fail <code>npm run build:site</code>:</strong></p><ul>${a.problems.map((p) => html`<li>${p}</li>`)}</ul></div>` : ''}
 ${a.lesson ? html`<article class="prose">${raw(a.lesson.body)}</article>` : html`<div class="coming-note"><p><strong>The lesson for this lab is being written.</strong> The lab is ready: read its task below and the hints, then make its tests pass.</p></div>`}
 ${taskBox(row, a.fileLinks)}

@@ -89,10 +89,11 @@
 
   function started(slug, reason) {
     progress.set(slug, { done: 0, failed: 0 });
-    for (const c of bySlug('.grade-controls', slug)) {
-      const b = c.querySelector('button.grade-now');
+    for (const b of bySlug('button.grade-now', slug)) {
       b.disabled = true;
       b.textContent = 'Grading…';
+    }
+    for (const c of bySlug('.grade-controls', slug)) {
       c.querySelector('.grade-progress').textContent = reason === 'save' ? 'You saved a file: grading again…' : 'Grading…';
       let box = c.nextElementSibling;
       if (!box || !box.classList.contains('live-grade')) {
@@ -160,9 +161,10 @@
   });
   events.addEventListener('grade-error', (ev) => {
     const d = data(ev);
-    for (const c of bySlug('.grade-controls', d.slug)) {
-      c.querySelector('button.grade-now').disabled = false;
-      c.querySelector('.grade-progress').textContent = `The grader failed: ${d.message}`;
+    for (const b of bySlug('button.grade-now', d.slug)) {
+      b.disabled = false;
+      b.textContent = 'Grade now';
     }
+    for (const c of bySlug('.grade-controls', d.slug)) c.querySelector('.grade-progress').textContent = `The grader failed: ${d.message}`;
   });
 })();
