@@ -3,14 +3,13 @@
 // `npm run grade` (runLabTests), one grade at a time per lab (a second request
 // joins the running one; a save during a grade earns one more), and tells
 // every open page what happens over server-sent events.
-import { existsSync, watch, type FSWatcher } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
 import { runLabTests, type RunOptions } from '../grader/run-tests.ts';
 import { fullMarks, maxScore, score, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
-import { snapshot } from '../tools/watch.ts';
+import { FolderWatch } from '../tools/folder-watch.ts';
 import { failureBlock, liveTestLine } from './grade-report.ts';
 
 export interface GradingOptions {
@@ -51,8 +50,7 @@ export class LiveGrading {
   private readonly clients = new Set<ServerResponse>();
   /** Grades finished in this run, newest per lab: the pages show them even when they are not saved. */
   readonly latest = new Map<string, LabResult>();
-  private watchers: { lab: Lab; fsw?: FSWatcher; snap: string; timer?: NodeJS.Timeout }[] = [];
-  private poller: NodeJS.Timeout | undefined;
+  private watchers: FolderWatch[] = [];
   private keepalive: NodeJS.Timeout | undefined;
   private closed = false;
   /** Listens for each event (the CLI prints a line per grade). */
@@ -134,58 +132,22 @@ export class LiveGrading {
   }
 
   // ---- saves ------------------------------------------------------------------
-  // While a page is open, a change in a lab's folder grades that lab. fs.watch
-  // is fast; the stat poll catches what it misses. Both compare snapshots, so a
-  // spurious event costs nothing and a real change is graded once.
-
-  /** True while fs.watch works for every lab folder; false means polling alone. */
-  get fsWatchLive(): boolean {
-    return this.watchers.length > 0 && this.watchers.every((w) => w.fsw);
-  }
+  // While a page is open, a change in a lab's folder grades that lab.
 
   private startWatching(): void {
     this.stopWatching();
-    for (const lab of this.opts.labs()) {
-      const dir = labDir(this.opts.target, lab);
-      const w: (typeof this.watchers)[number] = { lab, snap: snapshot(dir) };
-      if (this.opts.fsWatch !== false && existsSync(dir)) {
-        try {
-          w.fsw = watch(dir, { persistent: false }, () => this.check(w));
-          w.fsw.on('error', () => {
-            w.fsw?.close();
-            w.fsw = undefined; // folder replaced, watch limit reached: polling carries on
-          });
-        } catch {
-          w.fsw = undefined;
-        }
-      }
-      this.watchers.push(w);
-    }
-    this.poller = setInterval(() => this.watchers.forEach((w) => this.check(w)), this.opts.pollMs ?? 1000);
-    this.poller.unref();
+    const { pollMs, debounceMs, fsWatch } = this.opts;
+    this.watchers = this.opts.labs().map((lab) => new FolderWatch(labDir(this.opts.target, lab), () => this.saved(lab), { pollMs, debounceMs, fsWatch }));
   }
 
-  private check(w: (typeof this.watchers)[number]): void {
-    if (this.closed) return;
-    const now = snapshot(labDir(this.opts.target, w.lab));
-    if (now === w.snap) return;
-    w.snap = now;
-    clearTimeout(w.timer);
-    w.timer = setTimeout(() => {
-      if (this.closed || this.clients.size === 0) return;
-      if (this.running.has(w.lab.slug)) this.again.add(w.lab.slug);
-      else this.grade(w.lab.slug, 'save');
-    }, this.opts.debounceMs ?? 200);
+  private saved(lab: Lab): void {
+    if (this.closed || this.clients.size === 0) return;
+    if (this.running.has(lab.slug)) this.again.add(lab.slug);
+    else this.grade(lab.slug, 'save');
   }
 
   private stopWatching(): void {
-    for (const w of this.watchers) {
-      w.fsw?.close();
-      clearTimeout(w.timer);
-    }
-    this.watchers = [];
-    clearInterval(this.poller);
-    this.poller = undefined;
+    for (const w of this.watchers.splice(0)) w.close();
   }
 
   /** Stop watching, hang up on every page, and wait for grades in progress (each is bounded in time). */

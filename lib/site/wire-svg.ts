@@ -283,7 +283,8 @@ export function wireSvg(wire: Wire, opts: WireSvgOptions): Html {
     const top = y;
     if (r.role && bandTop === undefined) bandTop = top - 4;
     const who = r.e?.who;
-    const cls = r.role === 'got' ? 'w-bad' : r.role === 'expected' ? 'w-ok' : `w-${sideClass(who)}`;
+    const crashed = r.kind === 'exit' && !(r.e?.exit?.code === 0 && !r.e.exit.signal);
+    const cls = r.role === 'got' || crashed ? 'w-bad' : r.role === 'expected' ? 'w-ok' : `w-${sideClass(who)}`;
     const conn = r.e?.conn;
     const tip = r.full ? `<title>${escapeHtml(r.full)}</title>` : '';
     switch (r.kind) {

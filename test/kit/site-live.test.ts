@@ -18,6 +18,7 @@ import { kitPath } from '../../lib/paths.ts';
 import { loadGrades } from '../../lib/grader/store.ts';
 import { kitSource } from '../../lib/site/source.ts';
 import { startSiteServer, type SiteServer } from '../../lib/site/server.ts';
+import { FolderWatch } from '../../lib/tools/folder-watch.ts';
 
 const FIXTURE = kitPath('test', 'fixtures', 'site', 'live');
 const SHOTS = path.join(os.tmpdir(), 'socket-kit-site-live-screenshots');
@@ -206,6 +207,27 @@ describe('grading from the page', () => {
     await dashboard.screenshot({ path: path.join(SHOTS, 'live-dashboard.png'), timeout: 20_000 });
     await Promise.all([page.close(), dashboard.close()]);
   }, GRADE_MS + 30_000);
+});
+
+describe('noticing a save', () => {
+  test('with fs.watch blind (WSL drives, network file systems), the stat poll alone notices a save, once', async () => {
+    const dir = path.join(tmp, 'polled');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'server.ts'), 'one');
+    let changes = 0;
+    const w = new FolderWatch(dir, () => changes++, { fsWatch: false, pollMs: 50, debounceMs: 50 });
+    try {
+      expect(w.fsWatchLive).toBe(false);
+      writeFileSync(path.join(dir, 'server.ts'), 'two, longer');
+      writeFileSync(path.join(dir, '.server.ts.swp'), 'an editor dropping'); // not the student's code
+      const deadline = Date.now() + 10_000;
+      while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(changes).toBe(1);
+    } finally {
+      w.close();
+    }
+  });
 });
 
 /** Resolves once no lab is grading; fails after GRADE_MS. */
