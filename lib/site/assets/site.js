@@ -94,7 +94,7 @@
       b.textContent = 'Grading…';
     }
     for (const c of bySlug('.grade-controls', slug)) {
-      c.querySelector('.grade-progress').textContent = reason === 'save' ? 'You saved a file: grading again…' : 'Grading…';
+      c.querySelector('.grade-progress').textContent = reason === 'save' ? 'A file of the lab changed: running its tests again…' : 'Running the lab’s tests…';
       let box = c.nextElementSibling;
       if (!box || !box.classList.contains('live-grade')) {
         box = document.createElement('div');
@@ -114,7 +114,7 @@
     if (!d.passed) p.failed++;
     progress.set(d.slug, p);
     for (const c of bySlug('.grade-controls', d.slug)) {
-      c.querySelector('.grade-progress').textContent = `Grading… ${p.done} test${p.done === 1 ? '' : 's'} done${p.failed ? `, ${p.failed} failed` : ''}`;
+      c.querySelector('.grade-progress').textContent = `Running the lab’s tests: ${p.done} done${p.failed ? `, ${p.failed} failed` : ''}`;
       const box = c.nextElementSibling;
       if (!box || !box.classList.contains('live-grade')) continue;
       box.querySelector('.live-tests').insertAdjacentHTML('beforeend', d.line);
