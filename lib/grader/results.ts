@@ -1,5 +1,6 @@
 // The shape of a grade, shared by the grader, the course map, the site and the
 // instructor's exports. Lab totals are computed here and nowhere else.
+import type { Wire } from '../harness/transcript.ts';
 
 export interface TestResult {
   name: string;
@@ -12,6 +13,8 @@ export interface TestResult {
   hint?: string;
   /** Set when the first run failed because a wait ran out, and the test was run again, alone. */
   retried?: { firstFailure: string; waits: string[]; passedAlone: boolean };
+  /** A failing test's conversation, event by event, for the site to draw. Older grades have none. */
+  wire?: Wire;
 }
 
 export interface LabResult {

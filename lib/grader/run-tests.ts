@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { POINTS_RE, type GradedMeta } from '../harness/lab-test.ts';
+import { takeWire, WIRE_ENV } from '../harness/transcript.ts';
 import { failureHint } from '../tools/hints.ts';
 import type { LabResult, TestResult } from './results.ts';
 import type { StreamEvent } from './stream-reporter.ts';
@@ -63,7 +64,8 @@ function toResult(lab: Lab, e: Extract<StreamEvent, { type: 'test' }>, hints: Ru
   const m = POINTS_RE.exec(e.name);
   const meta = e.meta as GradedMeta;
   const passed = e.state === 'passed';
-  let message = passed ? undefined : cleanMessage(e.message ?? `the test was ${e.state}`);
+  const { text, wire } = takeWire(e.message ?? '');
+  let message = passed ? undefined : cleanMessage(text || `the test was ${e.state}`);
   let hint: string | undefined;
   if (!passed && meta.hint) {
     if (hints === 'separate') hint = meta.hint;
@@ -83,6 +85,7 @@ function toResult(lab: Lab, e: Extract<StreamEvent, { type: 'test' }>, hints: Ru
     ms: e.ms,
     hint,
     retried: meta.retried,
+    ...(wire && !passed ? { wire } : {}),
   };
 }
 
@@ -158,6 +161,7 @@ function spawnVitest(files: string[], opts: RunOptions, onEvent: (e: StreamEvent
           SOCKET_KIT_STREAM_FD: '3',
           SOCKET_KIT_GATE: opts.gateDir ?? ownGate!,
           FORCE_COLOR: '0',
+          [WIRE_ENV]: '1', // each failure carries its conversation for the site's picture (transcript.ts)
         },
       },
     );

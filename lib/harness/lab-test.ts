@@ -23,7 +23,7 @@ import { LabFailure, seconds } from './failure.ts';
 import { throughGate, type GateMode } from './gate.ts';
 import { crashSummary, runProgram, startServer, type RunOptions, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
-import { Transcript } from './transcript.ts';
+import { Transcript, wireTrailer } from './transcript.ts';
 import { UdpClient } from './udp-client.ts';
 
 /** The folder being graded, laid out like labs/: SOCKET_KIT_TARGET, else solutions/ (the kit's own run). */
@@ -172,6 +172,7 @@ function explain(err: unknown, lab: Lab, ctx: LabContext): Error {
   if (ctx.seedUsed !== undefined) {
     message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.replace(/^\d+-/, '')}`;
   }
+  message += wireTrailer(ctx.transcript, ctx.startedServers.map((s) => s.exit)); // for the site's picture; the grader takes it off
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;
   return out;

@@ -44,7 +44,7 @@ export class TcpClient {
     readonly socket: net.Socket,
     private readonly opts: ClientOptions,
   ) {
-    this.transcript = opts.transcript ?? new Transcript();
+    this.transcript = (opts.transcript ?? new Transcript()).lane(socket); // this connection's entries, in the shared transcript
     this.timeoutMs = scaled(opts.timeoutMs ?? 3000);
     this.strictCRLF = opts.strictCRLF ?? true;
     socket.on('data', (c: Buffer) => {
@@ -150,16 +150,19 @@ export class TcpClient {
     for (;;) {
       const v = ready();
       if (v !== undefined) return v;
+      if (this.error || this.ended) this.transcript.closed('S', this.error ? 'reset' : 'fin');
       if (this.error) await this.failChecked(`connection error (${(this.error as NodeJS.ErrnoException).code ?? this.error.message})`, what);
       if (this.ended) await this.failChecked('the server closed the connection', what);
       const stall = await this.stalled(watch, seen);
       if (stall) {
         const late = ready();
         if (late !== undefined) return late;
+        this.transcript.timedOut('C', ms - (deadline - Date.now()));
         this.failStalled(stall, what);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
+        this.transcript.timedOut('C', ms);
         waitExpired(what);
         await this.failChecked(`nothing within ${seconds(ms)}`, what);
       }
@@ -185,8 +188,11 @@ export class TcpClient {
     throw new LabFailure(`${stallSentence(stall, expected)}\n${this.transcript.render(`expected ${expected}`)}${this.partial()}`);
   }
 
+  /** Bytes that came but are not a whole reply: said in words, and drawn in the picture. */
   private partial(): string {
-    return this.buf.length ? `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})` : '';
+    if (!this.buf.length) return '';
+    this.transcript.unread('S', this.buf);
+    return `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})`;
   }
 
   // ---- line protocol -------------------------------------------------------
@@ -194,7 +200,7 @@ export class TcpClient {
   /** Send one line; CRLF is added. */
   send(line: string): void {
     this.lastSent = line;
-    this.transcript.add('C', showLine(line + '\r\n'));
+    this.transcript.add('C', showLine(line + '\r\n'), { bytes: Buffer.from(line + '\r\n') });
     this.socket.write(line + '\r\n');
   }
 
@@ -202,7 +208,7 @@ export class TcpClient {
   sendRaw(data: Buffer | string, label?: string): void {
     const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     this.lastSent = label ?? showBytes(b);
-    this.transcript.add('C', label ?? showBytes(b));
+    this.transcript.add('C', label ?? showBytes(b), { bytes: b });
     this.socket.write(b);
   }
 
@@ -215,7 +221,7 @@ export class TcpClient {
       this.buf = this.buf.subarray(i + 1);
       return line;
     }, what, ms);
-    this.transcript.add('S', showLine(raw));
+    this.transcript.add('S', showLine(raw), { bytes: raw });
     if (this.strictCRLF && !(raw.length >= 2 && raw[raw.length - 2] === 0x0d)) {
       this.fail('a line ended by a bare LF', `${what}, ended by CRLF ("\\r\\n")`);
     }
@@ -263,28 +269,30 @@ export class TcpClient {
       if (this.buf.length) {
         const extra = this.buf;
         this.buf = Buffer.alloc(0);
-        this.transcript.add('S', showLine(extra));
+        this.transcript.add('S', showLine(extra), { bytes: extra });
         throw new LabFailure(`expected ${what}, but it sent more.\n${this.transcript.render('expected the connection to close here')}`);
       }
       const stall = await this.stalled(watch, seen);
       if (stall && !this.ended && !this.buf.length) {
+        this.transcript.timedOut('C', budget - (deadline - Date.now()));
         throw new LabFailure(`${stallSentence(stall, what)} It left the connection open.\n${this.transcript.render('expected the server to close the connection')}`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
+        this.transcript.timedOut('C', budget);
         waitExpired(what);
         throw new LabFailure(`expected ${what}, but it stayed open for ${seconds(budget)}.\n${this.transcript.render('expected the server to close the connection')}`);
       }
       await this.nap(Math.min(left, 50));
     }
-    this.transcript.note('(server closed the connection)');
+    this.transcript.closed('S', this.error ? 'reset' : 'fin', '(server closed the connection)');
   }
 
   // ---- byte stream ---------------------------------------------------------
 
   /** Write bytes, waiting for the socket to accept them (honours backpressure). */
   async write(data: Buffer, label?: string): Promise<void> {
-    this.transcript.add('C', label ?? showBytes(data));
+    this.transcript.add('C', label ?? showBytes(data), { bytes: data });
     if (this.socket.destroyed) return; // the peer is gone: the next read reports why
     if (!this.socket.write(data)) {
       const done = writing(this.socket);
@@ -303,7 +311,7 @@ export class TcpClient {
 
   /** Half-close: no more data from us (shutdown(SHUT_WR) in C). */
   end(): void {
-    this.transcript.note('(client half-closed: end())');
+    this.transcript.closed('C', 'fin', '(client half-closed: end())');
     this.socket.end();
   }
 
@@ -315,7 +323,7 @@ export class TcpClient {
       this.buf = this.buf.subarray(n);
       return b;
     }, what, ms);
-    this.transcript.add('S', showBytes(got));
+    this.transcript.add('S', showBytes(got), { bytes: got });
     return got;
   }
 
@@ -327,9 +335,13 @@ export class TcpClient {
     const seen = { received: this.received };
     while (!this.ended && !this.error) {
       const stall = await this.stalled(watch, seen);
-      if (stall && !this.ended && !this.error) this.failStalled(stall, `${what} (${this.buf.length} bytes received so far)`);
+      if (stall && !this.ended && !this.error) {
+        this.transcript.timedOut('C', budget - (deadline - Date.now()));
+        this.failStalled(stall, `${what} (${this.buf.length} bytes received so far)`);
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
+        this.transcript.timedOut('C', budget);
         const had = this.buf.length;
         waitExpired(what);
         await this.failChecked(`no end of stream within ${seconds(budget)} (${had} bytes received so far)`, what);
@@ -338,8 +350,8 @@ export class TcpClient {
     }
     const all = this.buf;
     this.buf = Buffer.alloc(0);
-    this.transcript.add('S', showBytes(all));
-    this.transcript.note('(server closed the connection)');
+    this.transcript.add('S', showBytes(all), { bytes: all });
+    this.transcript.closed('S', this.error ? 'reset' : 'fin', '(server closed the connection)');
     return all;
   }
 

@@ -21,7 +21,7 @@ export class UdpClient {
     readonly socket: dgram.Socket,
     private readonly opts: { server?: ServerProcess; timeoutMs?: number; transcript?: Transcript },
   ) {
-    this.transcript = opts.transcript ?? new Transcript();
+    this.transcript = (opts.transcript ?? new Transcript()).lane();
     this.timeoutMs = scaled(opts.timeoutMs ?? 2000);
     socket.on('message', (msg, from) => {
       this.inbox.push({ msg, from });
@@ -48,7 +48,7 @@ export class UdpClient {
   }
 
   async send(data: Buffer, port: number, host = '127.0.0.1'): Promise<void> {
-    this.transcript.add('C', showBytes(data));
+    this.transcript.add('C', showBytes(data), { bytes: data });
     this.sending++;
     try {
       await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (e) => (e ? reject(e) : resolve())));
@@ -63,10 +63,12 @@ export class UdpClient {
     const got = await this.next(ms);
     if ('stall' in got) {
       this.opts.server?.assertAlive(`the test waited for ${what}`);
+      this.transcript.timedOut('C', ms);
       throw new LabFailure(`${stallSentence(got.stall, what)}\n${this.transcript.render(`expected ${what}`)}`);
     }
     if (!got.datagram) {
       this.opts.server?.assertAlive(`the test waited for ${what}`);
+      this.transcript.timedOut('C', ms);
       waitExpired(what);
       throw new LabFailure(`no datagram within ${seconds(ms)}: expected ${what}.\n${this.transcript.render(`expected ${what}`)}`);
     }
@@ -86,7 +88,7 @@ export class UdpClient {
     for (;;) {
       const got = this.inbox.shift();
       if (got) {
-        this.transcript.add('S', showBytes(got.msg));
+        this.transcript.add('S', showBytes(got.msg), { bytes: got.msg });
         return { datagram: got };
       }
       if (this.opts.server?.exit) return { datagram: null };
