@@ -3,6 +3,7 @@
 // program; these make it happen on loopback, where it rarely does by itself.
 // Seeded, so a failure can be replayed: SOCKET_KIT_SEED=<seed>.
 import type net from 'node:net';
+import { unreadByPeer } from './observe.ts';
 import { transcriptOf } from './transcript.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. Returns floats in [0, 1). */
@@ -63,13 +64,42 @@ export const writesInFlight = () => pendingTotal;
 /** The pauses of one chaos write add up to at most this, in real time, however coarse the timers. */
 export const CHAOS_PAUSE_TOTAL_MS = 300;
 
+/** How many first pieces of a chaos write are each read on their own before the next goes (where that can be seen). */
+export const SEPARATE_READS = 24;
+
 /**
- * Write `data` in random small pieces with random short pauses. Node would
- * merge back-to-back writes, so a pause (and TCP_NODELAY) makes each piece
- * leave as its own segment. The pauses are measured as they happen and stop
- * once they add up to `maxTotalPauseMs`: on a loaded machine a 1 ms timer can
- * take 15, and 600 pieces must not turn into 10 s. After that the pieces still
- * go out one write at a time, with a turn of the event loop between them.
+ * Wait until the peer has read everything written to `socket` (so the next
+ * write is a read of its own), at most `ms`. False if it cannot be seen or
+ * did not happen in time.
+ */
+async function peerHasRead(socket: net.Socket, ms: number): Promise<boolean> {
+  const local = { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+  const remote = { ip: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  const until = performance.now() + ms;
+  for (let wait = 0; ; wait = Math.min(wait + 1, 5)) {
+    if (socket.writableLength === 0) {
+      const unread = unreadByPeer(local, remote);
+      if (unread === undefined) return false;
+      if (unread === 0) return true;
+    }
+    if (performance.now() >= until || socket.destroyed) return false;
+    await (wait ? sleep(wait) : new Promise((r) => setImmediate(r)));
+  }
+}
+
+/**
+ * Write `data` in random small pieces with random short pauses: the same
+ * bytes, cut where TCP might cut them. Node would merge back-to-back writes,
+ * so TCP_NODELAY, and a pause, make each piece leave as its own segment.
+ *
+ * What matters is how the peer *reads* them: a busy reader reads many pieces
+ * at once, and a bug in how partial reads are kept would go unseen. So the
+ * first SEPARATE_READS pieces each wait until the peer has read the one before
+ * (seen in /proc/net/tcp, where it can be), and every read of theirs is one
+ * piece, however busy the machine. The waiting and pausing add up to
+ * `maxTotalPauseMs` at most (real time, measured: on a loaded machine a 1 ms
+ * timer takes 15, and 600 pieces must not turn into 10 s); after that the
+ * pieces still go out one write at a time, a turn of the event loop apart.
  * Returns the size of each piece written, for the transcript.
  */
 export async function chaosWrite(
@@ -82,6 +112,7 @@ export async function chaosWrite(
   const budget = opts.maxTotalPauseMs ?? CHAOS_PAUSE_TOTAL_MS;
   const sizes: number[] = [];
   let paused = 0;
+  let separate = SEPARATE_READS;
   const done = writing(socket);
   try {
     socket.setNoDelay(true);
@@ -102,8 +133,12 @@ export async function chaosWrite(
         });
       }
       const pause = Math.floor(rand() * ((opts.maxDelayMs ?? 3) + 1));
-      if (pause > 0 && paused < budget) {
-        const t0 = performance.now();
+      const t0 = performance.now();
+      if (separate > 0 && paused < budget) {
+        separate--;
+        if (!(await peerHasRead(socket, budget - paused))) separate = 0; // cannot be seen, or it does not read: pauses only
+        paused += performance.now() - t0;
+      } else if (pause > 0 && paused < budget) {
         await sleep(Math.min(pause, budget - paused));
         paused += performance.now() - t0;
       } else if (pause > 0) {

@@ -10,6 +10,7 @@
 // Anything this module cannot read or does not recognise counts as "maybe
 // busy", so a verdict built on it can only ever be late, never wrong.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import os from 'node:os';
 
 /** A marker in the command line of helper processes the kit itself starts beside a program (the sandbox's watcher). */
 const HELPER_MARKS = ['socket-kit-watch'];
@@ -324,4 +325,35 @@ export async function settled(root: number, accept: (a: Activity) => boolean = (
 /** Whether this machine lets us see what programs are doing (Linux, /proc readable, a known architecture). */
 export function canObserve(): boolean {
   return snapshot(process.pid).activity !== 'unknown';
+}
+
+/** "127.0.0.1", 8080 → "0100007F:1F90": an IPv4 address and port as /proc/net/tcp writes them (this machine's byte order). */
+function procAddress(ip: string, port: number): string | undefined {
+  const parts = ip.replace(/^::ffff:/, '').split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !(n >= 0 && n <= 255))) return undefined;
+  const bytes = os.endianness() === 'LE' ? [...parts].reverse() : parts;
+  return `${bytes.map((n) => n.toString(16).padStart(2, '0')).join('').toUpperCase()}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
+}
+
+/**
+ * For a connected IPv4 socket of this process: bytes written that the peer
+ * has not read yet (in flight, or in its receive queue). Undefined when that
+ * cannot be seen (no /proc, the peer in another network namespace, IPv6).
+ */
+export function unreadByPeer(local: { ip: string; port: number }, remote: { ip: string; port: number }): number | undefined {
+  const mine = procAddress(local.ip, local.port);
+  const theirs = procAddress(remote.ip, remote.port);
+  if (!mine || !theirs) return undefined;
+  const text = read('/proc/self/net/tcp');
+  if (!text) return undefined;
+  let unacked: number | undefined;
+  let unread: number | undefined;
+  for (let at = text.indexOf(mine); at >= 0; at = text.indexOf(mine, at + 1)) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    const f = text.slice(start, text.indexOf('\n', at)).trim().split(/\s+/);
+    const [tx, rx] = f[4]!.split(':').map((h) => parseInt(h, 16));
+    if (f[1] === mine && f[2] === theirs) unacked = tx;
+    else if (f[1] === theirs && f[2] === mine) unread = rx;
+  }
+  return unacked === undefined || unread === undefined ? undefined : unacked! + unread!;
 }
