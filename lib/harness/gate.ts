@@ -6,6 +6,8 @@
 //   heavy      moves a lot of bytes or opens many connections (10 MB echo, 64 MB of backpressure):
 //              never beside another heavy test or a timing-sensitive one
 //   sensitive  its verdict depends on timing (a timer in the program under test)
+//   busy       a kit test that loads the machine with a grading run of its own (the
+//              mutants, the starters): never beside a timing-sensitive test or one re-run alone
 //   alone      a test re-run because a wait ran out: nothing else runs meanwhile
 //
 // The gate is a folder of small files, one per test waiting or running, named
@@ -17,14 +19,14 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type GateMode = 'normal' | 'heavy' | 'sensitive' | 'alone';
+export type GateMode = 'normal' | 'heavy' | 'sensitive' | 'busy' | 'alone';
 
-const MODES: GateMode[] = ['normal', 'heavy', 'sensitive', 'alone'];
+const MODES: GateMode[] = ['normal', 'heavy', 'sensitive', 'busy', 'alone'];
 
 export function clash(a: GateMode, b: GateMode): boolean {
   if (a === 'alone' || b === 'alone') return true;
-  if (a === 'heavy') return b === 'heavy' || b === 'sensitive';
-  return b === 'heavy' && a === 'sensitive';
+  const pair = (x: GateMode, y: GateMode) => (a === x && b === y) || (a === y && b === x);
+  return pair('heavy', 'heavy') || pair('heavy', 'sensitive') || pair('busy', 'sensitive');
 }
 
 /** The gate folder of this run (lib/harness/gate-setup.ts, lib/grader/run-tests.ts), if any. */

@@ -13,7 +13,7 @@ import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
-import { typeErrors } from '../grader/typecheck.ts';
+import { stopTypeChecks, typeErrors } from '../grader/typecheck.ts';
 import { HintLevels } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, gradingScreen, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
@@ -134,6 +134,7 @@ export class LabWatcher extends EventEmitter {
   /** Stop watching; resolves once a grade in progress has finished. */
   async stop(): Promise<void> {
     this.stopped = true;
+    stopTypeChecks();
     this.fsw?.close();
     clearInterval(this.poller);
     clearTimeout(this.debounce);

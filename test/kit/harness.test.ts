@@ -182,7 +182,9 @@ test('a chaos write of 2,490 bytes in pieces of 1-7 bytes pauses 300 ms at most 
   }
 });
 
-test('the gate: heavy and timing-sensitive tests never overlap, and a test re-run alone runs alone', async () => {
+test('the gate: heavy and timing-sensitive tests never overlap, nor a busy kit test and a sensitive one, and a test re-run alone runs alone', async () => {
+  expect(clash('heavy', 'sensitive') && clash('sensitive', 'busy') && clash('heavy', 'heavy') && clash('normal', 'alone')).toBe(true);
+  expect(clash('heavy', 'busy') || clash('normal', 'heavy') || clash('busy', 'busy') || clash('normal', 'sensitive')).toBe(false);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-gate-test-'));
   try {
     const running = new Map<string, GateMode>();
@@ -196,7 +198,7 @@ test('the gate: heavy and timing-sensitive tests never overlap, and a test re-ru
       running.delete(name);
       pass.leave();
     };
-    const modes: GateMode[] = ['normal', 'heavy', 'sensitive', 'normal', 'alone', 'heavy', 'normal', 'sensitive', 'alone', 'normal'];
+    const modes: GateMode[] = ['normal', 'heavy', 'sensitive', 'busy', 'normal', 'alone', 'heavy', 'busy', 'normal', 'sensitive', 'alone', 'normal'];
     await Promise.all(modes.map((m, i) => run(`t${i}`, m, 20 + (i % 3) * 15)));
     expect(clashes).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);

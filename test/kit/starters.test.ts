@@ -9,6 +9,7 @@ import { labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { runLabTests } from '../../lib/grader/run-tests.ts';
 import { maxScore, score, type LabResult } from '../../lib/grader/results.ts';
+import { throughGate } from '../../lib/harness/gate.ts';
 import { processesMarked, RUN_MARK } from '../../lib/harness/program.ts';
 
 const starters = labs().filter((l) => existsSync(kitPath('labs', l.slug)));
@@ -17,21 +18,20 @@ const mark = `starters-${process.pid}-${Date.now()}`;
 const state = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-starters-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 let results: LabResult[] = [];
-let seconds = 0;
 
 beforeAll(async () => {
-  const t0 = Date.now();
-  results = await runLabTests(starters, { target: kitPath('labs'), timeoutMs: 170_000, env: { [RUN_MARK]: mark, SOCKET_KIT_STATE: state } });
-  seconds = (Date.now() - t0) / 1000;
-}, 180_000);
+  // A grading run of its own loads the machine: not beside a timing-sensitive test of this run, nor one re-run alone.
+  results = await throughGate('busy', () => runLabTests(starters, { target: kitPath('labs'), timeoutMs: 540_000, env: { [RUN_MARK]: mark, SOCKET_KIT_STATE: state } }));
+}, 600_000);
 
 test('grading every starter leaves no process behind', async () => {
   await new Promise((r) => setTimeout(r, 200));
   expect(processesMarked(mark)).toEqual([]);
 });
 
-test('grading every starter takes under 30 s per lab on average', () => {
-  expect(seconds / Math.max(1, starters.length)).toBeLessThan(30);
+test('no starter test waits out a time budget: each fails for a cause found at once (a crash, an idle or stuck program)', () => {
+  const waited = results.flatMap((r) => r.tests.filter((t) => t.retried).map((t) => `${r.slug}: ${t.name} (${t.retried!.firstFailure})`));
+  expect(waited).toEqual([]);
 });
 
 describe.each(starters.map((l) => [l.slug]))('starter %s', (slug) => {

@@ -131,6 +131,6 @@ graded('client reports a server that is not running (ECONNREFUSED) without waiti
   const quick = !r.timedOut && r.ms < timeout;
   const crashed = /^\s+at /m.test(r.stderr); // an unhandled 'error' event: a stack trace, not a message
   if (r.code === 0 || !quick || crashed || !/ECONNREFUSED|refused|not running|nothing is listening|no server/i.test(r.stderr + r.stdout)) {
-    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (well before its ${timeout / 1000} s timeout) with a one-line message saying the connection was refused${crashed ? ' — not crash with a stack trace' : ''}.\n${r.describe()}`);
+    throw new LabFailure(`with nothing listening on port ${port}, the client should exit non-zero at once (before its first retry is due) with a one-line message saying the connection was refused${crashed ? ' — not crash with a stack trace' : ''}.\n${r.describe()}`);
   }
 }, { hint: 'client-refused' });
