@@ -2,7 +2,7 @@
 // never in the handout. Edge cases a student could otherwise tune to: the
 // exact --max-size boundary, one datagram per client message, a burst.
 import dgram from 'node:dgram';
-import { labTest, LabFailure, showBytes } from '../../lib/harness/index.ts';
+import { labTest, LabFailure, scaled, showBytes } from '../../lib/harness/index.ts';
 
 const { graded } = labTest('01-udp-echo');
 
@@ -36,7 +36,7 @@ graded('client sends its words as one datagram, joined by single spaces', 1, asy
     sock.send(msg, from.port, from.address);
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const r = await t.run('client.ts', { args: ['--port', String(sock.address().port), 'three', 'little', 'words'], hangWhenIdle: true });
+  const r = await t.run('client.ts', { args: ['--port', String(sock.address().port), '--timeout', String(scaled(5000)), 'three', 'little', 'words'], hangWhenIdle: true });
   if (r.code !== 0 || seen.length !== 1 || seen[0] !== 'three little words') {
     throw new LabFailure(`the client should send "three little words" as one datagram; the test server received ${JSON.stringify(seen)}.\n${r.describe()}`);
   }

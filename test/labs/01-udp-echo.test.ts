@@ -68,6 +68,7 @@ graded('drops a datagram larger than --max-size, says so, and keeps serving', 1,
   const reply = await c.tryReceive(500);
   if (reply) throw new LabFailure(`with --max-size 100, a 200-byte datagram was echoed (${reply.msg.length} bytes). It should be dropped.`);
   server.assertAlive('the test sent a datagram over --max-size');
+  if (!/dropped/i.test(server.stderr.text())) await server.settle(); // all it will print about it is printed once it sits idle
   if (!/dropped/i.test(server.stderr.text())) {
     throw new LabFailure(`the server dropped the 200-byte datagram but printed no line containing "dropped" to stderr. Its output:\n${server.output() || '(none)'}`);
   }
@@ -91,7 +92,8 @@ async function testServer(t: { onCleanup(fn: () => void): void }, reply: (n: num
 
 graded('client prints the echo and exits 0', 2, async (t) => {
   const srv = await testServer(t, () => true);
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), 'hello', 'over', 'udp'], hangWhenIdle: true });
+  // A timeout far longer than an echo on any machine: this test is about the echo, not the retries.
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', String(scaled(5000)), 'hello', 'over', 'udp'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout.trim() !== 'hello over udp') {
     throw new LabFailure(`expected the client to print "hello over udp" and exit 0.\n${r.describe()}`);
   }
@@ -99,9 +101,11 @@ graded('client prints the echo and exits 0', 2, async (t) => {
 
 graded('client retries when a datagram is lost', 2, async (t) => {
   const srv = await testServer(t, (n) => n >= 2); // the first datagram is "lost"
-  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', '300', '--tries', '3', 'again'], hangWhenIdle: true });
+  // 300 ms on a quiet machine: long enough for the echo of the second datagram to come back before a third is due.
+  const timeout = scaled(300);
+  const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', String(timeout), '--tries', '3', 'again'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout.trim() !== 'again') {
-    throw new LabFailure(`the test server ignored the first datagram and echoed the second; the client should retry after 300 ms and print "again". The server received ${srv.seen.length} datagram(s).\n${r.describe()}`);
+    throw new LabFailure(`the test server ignored the first datagram and echoed the second; the client should retry after --timeout ${timeout} ms and print "again". The server received ${srv.seen.length} datagram(s).\n${r.describe()}`);
   }
 }, { hint: 'client-retry' });
 
