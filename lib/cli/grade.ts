@@ -15,6 +15,7 @@ import { stopTypeChecks, typeErrors } from '../grader/typecheck.ts';
 import { HintLevels } from '../tools/hints.ts';
 import { parse } from './args.ts';
 import { dim } from '../term.ts';
+import { userScale } from '../harness/budget.ts';
 
 const USAGE = 'npm run grade -- [LAB...] [--target DIR] [--json FILE]\n  LAB is a number (01), a slug (01-udp-echo) or a word of it (udp); none grades every lab.';
 const { values, positionals } = parse(
@@ -62,12 +63,11 @@ for (const r of results) console.log('\n' + formatLab(r, (slug, id) => hints.sho
 console.log(formatSummary(results));
 console.log(dim(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)`));
 
-// Type errors: warnings, not points, shown once tsc is done (it usually is by now). On a machine too
-// busy to finish it soon, the grade does not wait long for what costs no points.
-const testsTook = Date.now() - started;
+// Type errors: warnings, not points, shown if tsc is done (it usually is by now: it started with the
+// tests). The grade does not wait long for what costs no points; its result is cached for next time.
 if (!typesDone) console.log(dim('(checking types…)'));
-const warnings = await Promise.race([types, new Promise<undefined>((r) => setTimeout(r, 15_000 + testsTook))]);
-if (!warnings) console.log(dim('(type check skipped: the machine is too busy to finish it now; grade again to see type errors)'));
+const warnings = await Promise.race([types, new Promise<undefined>((r) => setTimeout(r, 2000 * userScale()))]);
+if (!warnings) console.log(dim('(type check not finished: its warnings come with the next grade)'));
 for (const r of results) r.warnings = warnings?.get(r.slug);
 const typeReport = formatWarnings(results);
 if (typeReport) console.log('\n' + typeReport);

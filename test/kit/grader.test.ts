@@ -66,8 +66,10 @@ describe.concurrent('npm run grade', { timeout: 300_000 }, () => {
     expect(r.out).toContain(`${at + 1} | const maxSize = Number(values['max-size'];`);
     expect(r.out).toMatch(/✗ echoes a datagram byte for byte\s+0\/2/);
     expect(r.out).toMatch(/✓ client prints the echo and exits 0\s+2\/2/);
-    // tsc agrees, among the warnings.
-    expect(r.out).toMatch(new RegExp(`Type errors in lab 01-udp-echo \\(warnings, not points[^\\n]*\\n\\s+\\S*server\\.ts:${at + 1}:\\d+ {2}'\\)' expected\\.`));
+    // tsc agrees, among the warnings, when it is done in time (a busy machine may leave them for the next grade).
+    if (!/type check not finished/.test(r.out)) {
+      expect(r.out).toMatch(new RegExp(`Type errors in lab 01-udp-echo \\(warnings, not points[^\\n]*\\n\\s+\\S*server\\.ts:${at + 1}:\\d+ {2}'\\)' expected\\.`));
+    }
     // Shown as they finished, before the report.
     expect(r.out.indexOf('✓ client prints the echo and exits 0')).toBeLessThan(r.out.indexOf('Lab 01-udp-echo — UDP echo'));
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -96,7 +98,7 @@ describe('pieces of the report', () => {
     expect(found.get('01-udp-echo')).toEqual([`${path.join(target, '01-udp-echo/client.ts')}:${line}:14  Type 'string' is not assignable to type 'number'. (TS2322)`]);
     const report = formatWarnings([{ slug: '01-udp-echo', title: 'UDP echo', target, tests: [], gradedAt: '', warnings: found.get('01-udp-echo') }]);
     expect(report).toMatch(/Type errors in lab 01-udp-echo \(warnings, not points/);
-  }, 60_000);
+  }, 600_000);
 
   test('labs are found by number, slug or word', () => {
     expect(resolveLabs(['1']).map((l) => l.slug)).toEqual(['01-udp-echo']);

@@ -46,7 +46,7 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
   watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, clear: true, print: (s) => screens.push(s) });
   watcher.start();
 
-  const [starter] = await nextGrade(watcher, 25_000);
+  const [starter] = await nextGrade(watcher, 240_000);
   expect(score(starter)).toBe(0);
   expect(maxScore(starter)).toBeGreaterThan(0);
   // Before the grade: a visible "grading…" screen, then one more with each test as it finished.
@@ -66,18 +66,18 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
 
   // Saved again, still failing the same way: the whole hint this time.
   writeFileSync(path.join(target, '01-udp-echo', 'client.ts'), readFileSync(path.join(target, '01-udp-echo', 'client.ts'), 'utf8') + '\n');
-  await nextGrade(watcher, 25_000);
+  await nextGrade(watcher, 240_000);
   expect(screens.at(-1)).toContain(hint.text);
   expect(seenLevels(lab).get(hint.id)).toBe(2);
 
   // The student finishes the server: the grade goes up, the client's tests still fail.
   cpSync(kitPath('solutions', '01-udp-echo', 'server.ts'), path.join(target, '01-udp-echo', 'server.ts'));
-  const [better] = await nextGrade(watcher, 25_000);
+  const [better] = await nextGrade(watcher, 240_000);
   expect(score(better)).toBeGreaterThan(0);
   expect(score(better)).toBeLessThan(maxScore(better));
   expect(screens.at(-1)).toMatch(/First failing test: client/);
   expect(screens.at(-1)).toMatch(new RegExp(`Score: ${score(better)}/${maxScore(better)}`));
-}, 90_000);
+}, 900_000);
 
 describe('moving on (with a stand-in grader)', () => {
   const course = [findLab('01-udp-echo'), findLab('02-tcp-echo')];

@@ -13,4 +13,4 @@ test('tsc --noEmit: no type errors in lib, labs, solutions, tests or benchmarks'
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   expect(out.trim(), 'type errors').toBe('');
   expect(code).toBe(0);
-}, 120_000);
+}, 900_000); // minutes on a loaded machine: what is checked is the types, not the speed

@@ -2,7 +2,7 @@
 // server or the client relies on; its points are in its title.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { labTest, LabFailure, scaled, showBytes, type UdpClient } from '../../lib/harness/index.ts';
+import { labTest, LabFailure, scaled, showBytes, waitExpired, type UdpClient } from '../../lib/harness/index.ts';
 
 const { graded } = labTest('01-udp-echo', { concurrent: true });
 
@@ -105,7 +105,9 @@ graded('client retries when a datagram is lost', 2, async (t) => {
   const timeout = scaled(300);
   const r = await t.run('client.ts', { args: ['--port', String(srv.port), '--timeout', String(timeout), '--tries', '3', 'again'], hangWhenIdle: true });
   if (r.code !== 0 || r.stdout.trim() !== 'again') {
-    throw new LabFailure(`the test server ignored the first datagram and echoed the second; the client should retry after --timeout ${timeout} ms and print "again". The server received ${srv.seen.length} datagram(s).\n${r.describe()}`);
+    // It did retry, yet gave up: the echo of the second may have come too late for its timer on a busy machine. Once more, alone.
+    if (srv.seen.length >= 2 && r.code !== 0) waitExpired(`the echo of the second datagram within --timeout ${timeout} ms`);
+    throw new LabFailure(`the test server ignored the first datagram and echoed the second; the client should retry when its --timeout runs out and print "again". The server received ${srv.seen.length} datagram(s).\n(--timeout was ${timeout} ms.)\n${r.describe()}`);
   }
 }, { hint: 'client-retry' });
 
