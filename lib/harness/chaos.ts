@@ -62,10 +62,10 @@ export const sendingTo = (socket: net.Socket) => (pending.get(socket) ?? 0) > 0 
 export const writesInFlight = () => pendingTotal;
 
 /** The pauses of one chaos write add up to at most this, in real time, however coarse the timers. */
-export const CHAOS_PAUSE_TOTAL_MS = 300;
+export const CHAOS_PAUSE_TOTAL_MS = 150;
 
 /** How many first pieces of a chaos write are each read on their own before the next goes (where that can be seen). */
-export const SEPARATE_READS = 24;
+export const SEPARATE_READS = 12;
 
 /**
  * Wait until the peer has read everything written to `socket` (so the next
@@ -76,14 +76,15 @@ async function peerHasRead(socket: net.Socket, ms: number): Promise<boolean> {
   const local = { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 };
   const remote = { ip: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
   const until = performance.now() + ms;
-  for (let wait = 0; ; wait = Math.min(wait + 1, 5)) {
+  // Each look reads /proc/net/tcp (every socket of the machine): give the reader a moment first.
+  for (let wait = 1; ; wait = Math.min(wait + 1, 5)) {
+    await sleep(wait);
     if (socket.writableLength === 0) {
       const unread = unreadByPeer(local, remote);
       if (unread === undefined) return false;
       if (unread === 0) return true;
     }
     if (performance.now() >= until || socket.destroyed) return false;
-    await (wait ? sleep(wait) : new Promise((r) => setImmediate(r)));
   }
 }
 

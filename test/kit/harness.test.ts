@@ -164,7 +164,7 @@ describe.concurrent('a wrong program is caught as soon as the cause is certain, 
   });
 });
 
-test('a chaos write of 2,490 bytes in pieces of 1-7 bytes pauses 300 ms at most in all, however coarse the timers', async () => {
+test('a chaos write of 2,490 bytes in pieces of 1-7 bytes pauses 150 ms at most in all, however coarse the timers', async () => {
   const s = await startServer(fixture('silent'));
   try {
     const c = await TcpClient.connect(s.port);
