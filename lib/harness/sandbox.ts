@@ -275,11 +275,12 @@ done
  */
 function lighter(args: string[]): string[] {
   const target = process.env.SOCKET_KIT_TARGET;
-  if (process.env.SOCKET_KIT_SANDBOX_BUNDLE !== '1' || !target || args[0] !== '--import' || args[1] !== TSX_LOADER) return args;
-  const file = args[2];
+  const at = args.indexOf('--import'); // node's own flags (--no-memory-reducer) may come first
+  if (process.env.SOCKET_KIT_SANDBOX_BUNDLE !== '1' || !target || at < 0 || args[at + 1] !== TSX_LOADER) return args;
+  const file = args[at + 2];
   if (!file?.endsWith('.ts') || path.relative(path.resolve(target), file).startsWith('..')) return args;
   const out = bundledEntry(file, { beside: true });
-  return out ? ['--enable-source-maps', out, ...args.slice(3)] : args;
+  return out ? [...args.slice(0, at), '--enable-source-maps', out, ...args.slice(at + 3)] : args;
 }
 
 export function confine(launch: Launch): Launch {
