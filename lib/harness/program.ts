@@ -9,7 +9,7 @@ import { scaled, waitExpired } from './budget.ts';
 import { bundledEntry, sourceExcerpt } from './bundle.ts';
 import { settled, snapshot } from './observe.ts';
 import { confine, sandboxEnabled } from './sandbox.ts';
-import { describeStall, StallWatch, type Stall } from './stall.ts';
+import { describeStall, StallWatch, STUCK_CPU_MS, type Stall } from './stall.ts';
 import { writesInFlight } from './chaos.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
@@ -257,9 +257,12 @@ export class ServerProcess {
     return r;
   }
 
+  /** CPU it may burn without producing anything before it counts as stuck (stall.ts). */
+  stuckCpuMs = STUCK_CPU_MS;
+
   /** A watch on why it is not answering (idle or stuck), for one wait. */
   stallWatch(): StallWatch {
-    return new StallWatch(this.exit ? undefined : this.pid);
+    return new StallWatch(this.exit ? undefined : this.pid, this.stuckCpuMs);
   }
 
   /** Resident memory of all its processes, in bytes (0 where it cannot be read). */
@@ -320,7 +323,7 @@ function startKey(file: string, args: string[], env: Record<string, string> | un
  * Fails clearly, and as soon as the cause is certain, if it exits first, sits
  * idle without printing the line, spins at 100 % CPU, or floods its output.
  */
-export async function startServer(file: string, opts: SpawnOptions & { readyMs?: number } = {}): Promise<ServerProcess> {
+export async function startServer(file: string, opts: SpawnOptions & { readyMs?: number; stuckCpuMs?: number } = {}): Promise<ServerProcess> {
   const readyMs = scaled(opts.readyMs ?? 8000);
   const args = ['--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])];
   const cmd = `tsx ${shownPath(file)} ${args.join(' ')}`;
@@ -328,6 +331,7 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
   const known = startFailures.get(key);
   if (known) throw new LabFailure(known); // word for word: an instructor's feedback writes a repeated failure once
   const server = new ServerProcess(spawnTs(file, { ...opts, args }), file);
+  if (opts.stuckCpuMs !== undefined) server.stuckCpuMs = opts.stuckCpuMs;
   let seen = '';
   let ready = false;
   const certain = (message: string) => {

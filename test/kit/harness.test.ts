@@ -116,7 +116,7 @@ describe.concurrent('a wrong program is caught as soon as the cause is certain, 
   });
 
   test('a server that spins before listening: named stuck, by the CPU it burnt', async () => {
-    const err = await startServer(fixture('busy-loop'), { readyMs: 120_000 }).catch((e: unknown) => e);
+    const err = await startServer(fixture('busy-loop'), { readyMs: 120_000, stuckCpuMs: 400 }).catch((e: unknown) => e); // 2 s of CPU by default
     expect((err as Error).message).toMatch(/it is stuck: it used \d+(\.\d)? s of CPU without printing 'listening on HOST:PORT'/);
   });
 
@@ -137,7 +137,7 @@ describe.concurrent('a wrong program is caught as soon as the cause is certain, 
   });
 
   test('a server that spins on its input: the wait fails naming it stuck at 100 % CPU', async () => {
-    const s = await startServer(fixture('spins-on-data'));
+    const s = await startServer(fixture('spins-on-data'), { stuckCpuMs: 400 }); // 2 s of CPU by default
     try {
       const c = await TcpClient.connect(s.port, { server: s, timeoutMs: 120_000 });
       c.send('hello');

@@ -43,7 +43,7 @@ test('re-grades lab 01 when a file changes, even with fs.watch off (polling alon
   cpSync(kitPath('labs', '01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
   const screens: string[] = [];
   const lab = findLab('01-udp-echo');
-  watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, clear: true, print: (s) => screens.push(s) });
+  watcher = new LabWatcher({ target, lab, save: true, fsWatch: false, pollMs: 100, debounceMs: 50, clear: true, typecheck: false, print: (s) => screens.push(s) });
   watcher.start();
 
   const [starter] = await nextGrade(watcher, 240_000);
@@ -118,6 +118,19 @@ describe('moving on (with a stand-in grader)', () => {
     await finished;
     expect(screens.at(-1)).toMatch(/Every lab is at full marks/);
   });
+
+  test('type errors come after the grade: the same screen again, with them as warnings', async () => {
+    const target = path.join(tmp, 'labs');
+    cpSync(kitPath('solutions', '01-udp-echo'), path.join(target, '01-udp-echo'), { recursive: true });
+    writeFileSync(path.join(target, '01-udp-echo', 'client.ts'), readFileSync(kitPath('solutions', '01-udp-echo', 'client.ts'), 'utf8') + "\nexport const triesInWords: number = 'three';\n");
+    const screens: string[] = [];
+    watcher = new LabWatcher({ target, lab: course[0]!, course, grade: fakeGrade, pollMs: 60_000, debounceMs: 20, print: (s) => screens.push(s) });
+    watcher.start();
+    await nextGrade(watcher, 5000);
+    const until = Date.now() + 240_000;
+    while (!screens.some((s) => s.includes('Type errors')) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(screens.find((s) => s.includes('Type errors'))).toMatch(/Type errors \(not points\): \S*client\.ts:\d+:14 {2}Type 'string' is not assignable to type 'number'/);
+  }, 300_000);
 
   test('a change that only touches an editor swap file does not re-grade', async () => {
     const target = path.join(tmp, 'labs');
