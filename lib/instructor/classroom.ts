@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labDir, type Lab } from '../course.ts';
 import { STATE_DIR } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import type { LabResult } from '../grader/results.ts';
@@ -96,7 +96,7 @@ export async function labResultCached(lab: Lab, target: string): Promise<{ resul
   const file = cacheFile(lab.slug);
   try {
     const c = JSON.parse(readFileSync(file, 'utf8')) as { target: string; at: number; result: LabResult };
-    if (c.target === target && c.at >= newest(path.join(target, lab.slug))) return { result: c.result, cached: true };
+    if (c.target === target && c.at >= newest(labDir(target, lab))) return { result: c.result, cached: true };
   } catch {
     /* no cache yet */
   }

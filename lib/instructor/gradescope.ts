@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findLab, type Lab } from '../course.ts';
+import { findLab, labDir, labFolder, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { sandboxTmp, UID_BASE } from '../harness/sandbox.ts';
@@ -91,13 +91,13 @@ function listFiles(root: string, rel = ''): string[] {
  * lab's files dropped at the top, which is how students upload files.
  */
 export function submissionLayout(submission: string, labs: Lab[]): { dir: string; note?: string } {
-  if (labs.some((l) => existsSync(path.join(submission, l.slug)))) return { dir: submission };
+  if (labs.some((l) => existsSync(labDir(submission, l)))) return { dir: submission };
   const inner = path.join(submission, 'labs');
   if (existsSync(inner) && statSync(inner).isDirectory()) return { dir: inner };
   if (labs.length === 1 && labs[0]!.files.some((f) => existsSync(path.join(submission, f)))) {
     const wrap = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-upload-'));
-    cpSync(submission, path.join(wrap, labs[0]!.slug), { recursive: true });
-    return { dir: wrap, note: `graded the uploaded files as ${labs[0]!.slug}/` };
+    cpSync(submission, labDir(wrap, labs[0]!), { recursive: true });
+    return { dir: wrap, note: `graded the uploaded files as ${labFolder(labs[0]!)}/` };
   }
   return { dir: submission };
 }

@@ -4,7 +4,7 @@
 // Classroom config. Never the solutions, the hidden tests or the kit's own tests.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { course, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
+import { course, labFolder, labFolders, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { writeClassroom } from './classroom.ts';
 import { HIDDEN_DIR, HIDDEN_MANIFEST, hiddenTestPaths, manifestOf, type HiddenManifest } from './hidden.ts';
@@ -37,7 +37,7 @@ function studentPackageJson(): string {
 function studentReadme(labs: Lab[], points: Map<string, number>, hidden: HiddenManifest): string {
   const rows = labs.map((l) => {
     const h = hidden[l.slug];
-    return `| ${l.slug} | ${l.title} | ${l.files.map((f) => `\`labs/${l.slug}/${f}\``).join(', ')} | ${points.get(l.slug) ?? 0}${h ? ` + ${h.points} hidden` : ''} |`;
+    return `| ${l.slug} | ${l.title} | ${l.files.map((f) => `\`labs/${labFolder(l)}/${f}\``).join(', ')} | ${points.get(l.slug) ?? 0}${h ? ` + ${h.points} hidden` : ''} |`;
   });
   return `# ${course().title}
 
@@ -88,11 +88,15 @@ export async function makeHandout(dir: string, labs: Lab[] = allLabs()): Promise
   // A handout of some labs (a staged release) leaves the others' starters, lessons and tests behind.
   const slugOf = (abs: string) => /^(\d\d-[a-z0-9-]+?)(\.[\w.-]+)?$/.exec(path.basename(abs))?.[1];
   const chosen = new Set(labs.map((l) => l.slug));
-  const perLab = ['labs', 'lessons', path.join('test', 'labs')].map((d) => kitPath(d));
+  const perLab = ['lessons', path.join('test', 'labs')].map((d) => kitPath(d));
+  // labs/ holds folders, some shared by several labs (labs/mail/): a folder goes out if a chosen lab uses it.
+  const chosenFolders = new Set(labFolders(labs));
+  const allFolders = new Set(labFolders(allLabs()));
   let files = 0;
   const filter = (src: string) => {
     const abs = path.resolve(src);
     if (NEVER.some((n) => abs === n || abs.startsWith(n + path.sep))) return false;
+    if (path.dirname(abs) === kitPath('labs') && allFolders.has(path.basename(abs)) && !chosenFolders.has(path.basename(abs))) return false;
     if (perLab.includes(path.dirname(abs))) {
       const slug = slugOf(abs);
       if (slug && allLabs().some((l) => l.slug === slug) && !chosen.has(slug)) return false;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labFolders, type Lab } from '../course.ts';
 
 export interface Submission {
   student: string;
@@ -44,10 +44,10 @@ export class Staging {
     chmodSync(dest, 0o755);
     // As in the kit: .ts files are ES modules (top-level await and all), not CommonJS.
     writeFileSync(path.join(dest, 'package.json'), '{ "type": "module" }\n', { mode: 0o644 });
-    for (const lab of labs) {
-      const from = path.join(sub.dir, lab.slug);
+    for (const folder of labFolders(labs)) {
+      const from = path.join(sub.dir, folder);
       if (!existsSync(from) || !statSync(from).isDirectory()) continue; // graded as missing: the tests say so
-      const to = path.join(dest, lab.slug);
+      const to = path.join(dest, folder);
       cpSync(from, to, {
         recursive: true,
         filter: (src) => {
