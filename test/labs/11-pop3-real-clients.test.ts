@@ -1,18 +1,20 @@
-// Graded tests for lab 11 — real mail clients, written by nobody here, talk to
-// the server under test: curl, Python's poplib and fetchmail. Each must get
-// every message byte for byte as POP3 carries it (CRLF line ends, a final
-// CRLF, the stuffing dots removed again), awkward messages included.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Graded tests for lab 11 — large messages streamed with backpressure, then
+// real mail clients, written by nobody here, talking to the server under test:
+// curl, Python's poplib and fetchmail. Each must get every message byte for
+// byte as POP3 carries it (CRLF line ends, a final CRLF, the stuffing dots
+// removed again), awkward messages included.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { labTest, LabFailure, type LabContext, type ServerProcess } from '../../lib/harness/index.ts';
+import { LabFailure, livePidsInGroup, type LabContext, type ServerProcess } from '../../lib/harness/index.ts';
+import { login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { conversation, firstDifference, requireClient, runClient, type ClientRun } from '../fixtures/pop3-clients/clients.ts';
 import { awkwardMessages } from '../fixtures/pop3-clients/messages.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 
-const { graded } = labTest('pop3-real-clients');
+const { graded, root, pop3, account } = pop3Lab('pop3-real-clients');
 
 const USER = 'alice';
 const PASSWORD = 'open sesame'; // a space: PASS takes the rest of the line (RFC 1939 §7)
@@ -64,6 +66,127 @@ function mustMatch(s: Served, i: number, got: Buffer, client: string, run: Clien
       `${run.describe()}`,
   );
 }
+
+const note = (n: number) => `From: a@example.org\r\nSubject: note ${n}\r\n\r\nThis is note ${n}.\r\n.hidden dot line\r\n`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A large message of `mb` MiB: 80-octet lines, some starting with "." (stuffed on the wire). */
+function bigMessage(mb: number): Buffer {
+  const block: string[] = ['Subject: a large message\r\n', '\r\n'];
+  for (let i = 0; block.join('').length < 64 * 1024 - 100; i++) {
+    block.push(i % 50 === 7 ? `.line ${i} starts with a dot`.padEnd(78, '.') + '\r\n' : `line ${i} `.padEnd(78, 'x') + '\r\n');
+  }
+  const one = Buffer.from(block.slice(2).join(''), 'latin1');
+  return Buffer.concat([Buffer.from(block.slice(0, 2).join('')), ...Array.from({ length: mb * 16 }, () => one)]);
+}
+
+/** Where the server (any process of its group) has `file` open: the read offset of each descriptor. */
+function openOffsets(server: ServerProcess, file: string): number[] {
+  const found: number[] = [];
+  for (const pid of livePidsInGroup(server.pid)) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== file) continue;
+        const pos = /^pos:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+        found.push(Number(pos?.[1] ?? 0));
+      } catch {
+        /* closed while we looked */
+      }
+    }
+  }
+  return found;
+}
+
+// ---- large messages --------------------------------------------------------
+
+graded('RETR of an 8 MB message comes back byte for byte', 2, async (t) => {
+  const server = await pop3();
+  const big = bigMessage(8);
+  const a = account([note(1), big]);
+  const c = await t.tcp(server);
+  await login(c, a.user, a.password);
+  await c.command('LIST 2', `+OK 2 ${big.length}`);
+  await retrExact(c, 2, big, 15_000);
+  await c.command('QUIT', /^\+OK/);
+}, { hint: 'stream-retr', timeout: 30_000 });
+
+/**
+ * A message whose line ends and leading dots fall on the chunk boundaries a
+ * streaming reader is likely to use (multiples of 16 KiB): a CR at the end of
+ * one chunk and its LF at the start of the next; a "." starting the next chunk;
+ * with bare-LF lines in between.
+ */
+function awkwardMessage(): Buffer {
+  const out = Buffer.alloc(16 * 1024 * 12, 'y');
+  out.write('Subject: boundaries\n\n', 0, 'latin1');
+  for (let k = 1; k < 12; k++) {
+    const b = k * 16 * 1024;
+    if (k % 2) out.write('\r\n', b - 1, 'latin1'); // CR ends a chunk, LF begins the next
+    else out.write('\n.', b - 1, 'latin1'); // LF ends a chunk, a dot line begins the next
+    out.write('\n', b + 700, 'latin1'); // and some bare-LF lines in between
+  }
+  return out;
+}
+
+graded('a message whose CRLFs and dots fall on read-chunk boundaries comes back byte for byte', 1, async (t) => {
+  const server = await pop3();
+  const m = awkwardMessage();
+  const a = account([m]);
+  const c = await t.tcp(server);
+  await login(c, a.user, a.password);
+  await retrExact(c, 1, asSent(m));
+  await c.command('TOP 1 3', /^\+OK/);
+  const lines = await c.readMultiline();
+  if (lines.length !== 5 || lines[0] !== 'Subject: boundaries' || lines[1] !== '') {
+    throw new LabFailure(`TOP 1 3 should give the header, the blank line and 3 body lines (5 lines); got ${lines.length}.\n${c.transcript.render()}`);
+  }
+}, { hint: 'stream-retr' });
+
+graded('RETR streams with backpressure: a client that stops reading holds the server near the start of the file, and others are served', 3, async (t) => {
+  const server = await pop3();
+  const mb = 32;
+  const a = account([bigMessage(mb)]);
+  const file = path.join(root().dir, a.user, 'new', readdirSync(path.join(root().dir, a.user, 'new'))[0]!);
+  const slow = await t.tcp(server);
+  await login(slow, a.user, a.password);
+  await slow.command('RETR 1', /^\+OK/);
+  slow.socket.pause(); // from here the client reads nothing: TCP's window fills, then the server's writes back up
+  slow.transcript.note(`(the client stops reading; the message is ${mb} MiB)`);
+  // Meanwhile another client is served in full.
+  const b = account([note(7)]);
+  const other = await t.tcp(server);
+  await login(other, b.user, b.password);
+  await retrExact(other, 1, asSent(note(7)));
+  await other.command('QUIT', /^\+OK/);
+  // The server should still be reading the file a little at a time, paced by the client.
+  const half = (mb / 2) * 1024 * 1024;
+  for (let i = 0; i < 8; i++) {
+    await sleep(100);
+    const offsets = openOffsets(server, file);
+    if (offsets.length === 0 || Math.max(...offsets) > half) {
+      throw new LabFailure(
+        `a client asked for a ${mb} MiB message and read nothing, yet the server ${offsets.length ? `has read ${Math.max(...offsets)} octets of the file` : 'no longer has the file open (it read it whole)'}. ` +
+          `Stream it: read a chunk, write it, and wait for 'drain' when write() returns false.\n${slow.transcript.render('expected the server to wait for the client')}`,
+      );
+    }
+  }
+  slow.transcript.note('(the client disconnects in the middle of the message)');
+  slow.close();
+  for (let i = 0; openOffsets(server, file).length > 0; i++) {
+    if (i > 30) throw new LabFailure('the client disconnected mid-RETR, but 3 s later the server still had the message file open. Stop reading and close it when the connection closes.');
+    await sleep(100);
+  }
+  const again = await t.tcp(server);
+  await login(again, a.user, a.password);
+  await again.command('STAT', /^\+OK 1 /);
+  await again.command('QUIT', /^\+OK/);
+}, { hint: 'stream-retr', timeout: 30_000 });
 
 // ---- curl ---------------------------------------------------------------------
 
