@@ -41,8 +41,8 @@ graded('decoder: any records, split at any points, come out whole and in order',
   await expectProperty(LAB, dir, 'decoder', 'FixedLengthDecoder gives back every record, however the stream is cut');
 }, { hint: 'decoder-keep-leftover' });
 
-graded('encoder: pads a message to 64 bytes and refuses one that does not fit', 1, async () => {
-  await expectProperty(LAB, dir, 'encoder', 'encodeRecord pads with NUL to 64 bytes and throws for a longer message');
+graded('encoder: pads a message to 64 bytes and refuses one too long or holding a NUL', 1, async () => {
+  await expectProperty(LAB, dir, 'encoder', 'encodeRecord pads with NUL to 64 bytes, and throws for a longer message or one holding a NUL');
 }, { hint: 'encoder-too-long' });
 
 graded('decoder: a stream that stops inside a record is an error', 1, async () => {

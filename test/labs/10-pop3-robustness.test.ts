@@ -274,7 +274,17 @@ graded('a client that floods empty lines without reading its replies delays no o
   const pour = async () => {
     while (flooding && sent < 64 * 1024 * 1024) {
       sent += lf.length;
-      if (!flood.write(lf)) await new Promise((r) => { flood.once('drain', r); setTimeout(r, 200); });
+      if (!flood.write(lf)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            flood.off('drain', done);
+            resolve();
+          };
+          const timer = setTimeout(done, 200);
+          flood.once('drain', done);
+        });
+      }
     }
   };
   const pouring = pour();

@@ -19,6 +19,13 @@ const padded = (m: Uint8Array, size: number) => {
 
 /** A message with no NUL byte (NUL is the pad), at most `max` bytes. */
 const message = (max: number) => fc.uint8Array({ min: 1, max: 255, maxLength: max });
+/** A message that fits but holds a NUL byte somewhere. */
+const withNul = (max: number) =>
+  fc.tuple(message(max - 1), fc.nat()).map(([m, at]) => {
+    const out = Buffer.from(m);
+    const i = at % (out.length + 1);
+    return Buffer.concat([out.subarray(0, i), Buffer.from([0]), out.subarray(i)]);
+  });
 
 export const FILE = 'record.ts';
 
@@ -54,11 +61,15 @@ export function checks(mod: RecordModule, opts: { runs: number; seed: number }):
       return null;
     }, opts),
 
-    property('encoder', fc.oneof(message(size), message(3 * size)), (m) => {
+    property('encoder', fc.oneof(message(size), message(3 * size), withNul(size)), (m) => {
       const msg = Buffer.from(m);
       const r = attempt(() => mod.encodeRecord(msg));
       if (msg.length > size) {
         return 'threw' in r ? null : `encodeRecord(${show(msg)}) (${msg.length} bytes) returned ${show(r.value)}; a message longer than ${size} bytes must be refused with an error, not cut`;
+      }
+      if (msg.includes(0)) {
+        // NUL is the pad: a message holding one could not be told apart from its padding.
+        return 'threw' in r ? null : `encodeRecord(${show(msg)}) returned ${show(r.value)}; the message holds a NUL byte, the pad byte, so the receiver would lose what follows it: refuse it with an error`;
       }
       if ('threw' in r) return `encodeRecord(${show(msg)}) threw ${r.threw}`;
       if (!sameBytes(r.value, padded(msg, size))) return `encodeRecord(${show(msg)}) gave ${show(r.value)}; expected the message followed by NUL bytes up to ${size} bytes`;
