@@ -47,7 +47,10 @@ interface Asked {
 /** Open a connection that sends `request` and its FIN (lab 02's half-close). */
 async function open(t: LabContext, server: ServerProcess, request: string, ms: number): Promise<{ done: Promise<Asked> }> {
   const t0 = Date.now();
-  const c = await t.tcp(server, { timeoutMs: ms });
+  // patient: a server whose child computes for seconds is working, not stuck (for a harness
+  // that fails a wait early when a program burns CPU without answering).
+  const opts = { timeoutMs: ms, patient: true };
+  const c = await t.tcp(server, opts);
   c.sendRaw(request, request.length > 60 ? request.slice(0, 57) + '...' : request);
   c.end();
   const done = c.readToEnd(`the reply to "${request.slice(0, 40)}" and the server's close`, scaled(ms)).then((b) => {
