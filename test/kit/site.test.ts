@@ -88,7 +88,8 @@ beforeAll(async () => {
   browser.setDefaultTimeout(LOAD_MS);
   // The student opens the links the servers print (token included); the browser remembers them in a cookie.
   const opener = await browser.newPage();
-  for (const s of [kit, fixture]) await opener.goto(s.url);
+  // The first page builds the whole site (every lesson, every diagram): a setup step, given room on a loaded machine.
+  for (const s of [kit, fixture]) await opener.goto(s.url, { timeout: 6 * LOAD_MS });
   await opener.close();
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
