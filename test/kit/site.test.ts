@@ -93,7 +93,7 @@ beforeAll(async () => {
   await opener.close();
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
-});
+}, 90_000); // launching Chromium and building the whole site, on a loaded machine
 
 afterAll(async () => {
   await browser?.close();
