@@ -1,7 +1,7 @@
 // Property-tests a lab's decoder module out of process, so the grader never
 // imports student code: a crash or an endless loop here costs one test run.
 // Prints one line of JSON, { verdicts } (see property.ts), or plain text when run by hand in a terminal.
-//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir labs/03-fixed-length [--runs 150] [--seed N]
+//   npx tsx test/drivers/framing-check.ts --lab fixed-length --dir labs/04-fixed-length [--runs 150] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -16,9 +16,9 @@ const { values } = parseArgs({
   },
 });
 const labs: Record<string, () => Promise<{ FILE: string; checks(mod: never, o: { runs: number; seed: number }): Verdict[] }>> = {
-  '03-fixed-length': () => import('./checks/03-fixed-length.ts'),
-  '04-delimiter': () => import('./checks/04-delimiter.ts'),
-  '05-length-prefix': () => import('./checks/05-length-prefix.ts'),
+  'fixed-length': () => import('./checks/fixed-length.ts'),
+  'delimiter': () => import('./checks/delimiter.ts'),
+  'length-prefix': () => import('./checks/length-prefix.ts'),
 };
 
 const load = labs[values.lab ?? ''];

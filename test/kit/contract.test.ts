@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { labs } from '../../lib/course.ts';
+import { labDir, labFolders, labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { startServer } from '../../lib/harness/program.ts';
 
@@ -14,12 +14,14 @@ writeFileSync(path.join(mailRoot, 'passwd'), 'alice:secret\n');
 for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(mailRoot, 'alice', d), { recursive: true });
 afterAll(() => rmSync(mailRoot, { recursive: true, force: true }));
 
-const servers = labs()
-  .map((l) => ({ slug: l.slug, file: kitPath('solutions', l.slug, 'server.ts') }))
+// One server per folder: the labs that grow one program share it.
+const servers = labFolders(labs())
+  .map((folder) => ({ folder, file: kitPath('solutions', folder, 'server.ts') }))
   .filter((s) => existsSync(s.file));
+const needsMailRoot = new Set(labs().filter((l) => l.slug.includes('pop3')).map((l) => labDir(kitPath('solutions'), l)));
 
-test.concurrent.each(servers.map((s) => [s.slug, s.file]))('solutions/%s/server.ts starts on port 0 and exits 0 on SIGTERM', async (slug, file) => {
-  const args = slug.includes('pop3') ? ['--mail-root', mailRoot] : [];
+test.concurrent.each(servers.map((s) => [s.folder, s.file]))('solutions/%s/server.ts starts on port 0 and exits 0 on SIGTERM', async (_folder, file) => {
+  const args = needsMailRoot.has(path.dirname(file)) ? ['--mail-root', mailRoot] : [];
   const server = await startServer(file, { args });
   try {
     expect(server.host).toBe('127.0.0.1');

@@ -1,14 +1,14 @@
-// The reference decoders of labs 03-05, property-tested in process with the
+// The reference decoders of labs 04-06, property-tested in process with the
 // same properties the graded driver runs on a student's code; and the same
 // properties shown to catch the classic mistake (a chunk taken for a message),
 // so a graded decoder test cannot pass by accident.
 import { describe, expect, test } from 'vitest';
-import * as record from '../../solutions/03-fixed-length/record.ts';
-import * as lines from '../../solutions/04-delimiter/line-decoder.ts';
-import * as frames from '../../solutions/05-length-prefix/frame.ts';
-import * as fixedChecks from '../drivers/checks/03-fixed-length.ts';
-import * as lineChecks from '../drivers/checks/04-delimiter.ts';
-import * as frameChecks from '../drivers/checks/05-length-prefix.ts';
+import * as record from '../../solutions/04-fixed-length/record.ts';
+import * as lines from '../../solutions/05-delimiter/line-decoder.ts';
+import * as frames from '../../solutions/06-length-prefix/frame.ts';
+import * as fixedChecks from '../drivers/checks/fixed-length.ts';
+import * as lineChecks from '../drivers/checks/delimiter.ts';
+import * as frameChecks from '../drivers/checks/length-prefix.ts';
 import type { Verdict } from '../drivers/property.ts';
 
 const opts = { runs: 300, seed: Number(process.env.SOCKET_KIT_SEED) || 42 };
@@ -18,7 +18,7 @@ function expectAllHold(verdicts: Verdict[]): void {
   expect(failed).toEqual([]);
 }
 
-/** A decoder with the bug lesson 03 opens with: every chunk is one message. */
+/** A decoder with the bug lesson 04 opens with: every chunk is one message. */
 class ChunkIsAMessage {
   push(chunk: Buffer) {
     return chunk.length ? [chunk] : [];
