@@ -169,7 +169,7 @@ interface Transaction {
 interface Incoming {
   delivery: Delivery;
   unstuffer: Unstuffer;
-  /** Octets as sent so far: CRLF line ends, no stuffing dots (RFC 1870 §3). */
+  /** Octets as sent so far: CRLF line ends, no stuffing dots (RFC 1870). */
   octets: number;
   /** Set once the message cannot be accepted: the reply after ".". The rest is read and dropped. */
   refusal?: Reply;
@@ -304,7 +304,7 @@ export class SmtpSession implements LineSession {
    * MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]: parsePathArg() and
    * pathAddress() the argument (501 if malformed). Parameters only after
    * EHLO, and only SIZE and BODY (555 otherwise, RFC 5321 §4.1.1.11); SIZE
-   * a decimal (501 if not), over maxSize: 552 (RFC 1870 §6.1); BODY 7BIT or
+   * a decimal (501 if not), over maxSize: 552 (RFC 1870); BODY 7BIT or
    * 8BITMIME (555 otherwise). Then open the transaction: state MAIL, 250.
    */
   mail(arg: string): Reply {

@@ -179,7 +179,7 @@ export async function send(server: string, from: string, to: string[], message: 
     const wire = Buffer.concat([stuffer.push(message), stuffer.end()]);
     let mail = `MAIL FROM:<${from}>`;
     if (extensions.some((e) => /^SIZE\b/.test(e))) {
-      const size = new WireSize(); // RFC 1870 §3: CRLF line ends, no stuffing dots
+      const size = new WireSize(); // RFC 1870: CRLF line ends, no stuffing dots
       size.push(message);
       mail += ` SIZE=${size.total()}`;
     }

@@ -293,7 +293,7 @@ graded('SIZE: MAIL FROM with SIZE over --max-size gets 552; a message over it ge
   await expectReply(c, 220, 'the greeting');
   const ehlo = await smtp(c, 'EHLO client.example', 250);
   if (!ehlo.lines.some((l) => /^SIZE 65536$/i.test(l))) throw new LabFailure(`with --max-size 65536 the EHLO reply should say "250-SIZE 65536".\n${c.transcript.render()}`);
-  await smtp(c, 'MAIL FROM:<sender@example.org> SIZE=65537', 552); // RFC 1870 §6.1
+  await smtp(c, 'MAIL FROM:<sender@example.org> SIZE=65537', 552); // RFC 1870
   await smtp(c, 'MAIL FROM:<sender@example.org> SIZE=65536', 250);
   await smtp(c, 'RCPT TO:<sam@example.org>', 250);
   await smtp(c, 'DATA', 354);
