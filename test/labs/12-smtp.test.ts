@@ -135,7 +135,7 @@ graded('syntax errors get 500 or 501, unimplemented commands 502, VRFY 252, and 
   await smtp(c, 'MAIL FROM:sender@example.org', 501); // the path is in <>
   await smtp(c, 'MAIL FROM:<two words@example.org>', 501);
   await smtp(c, 'RSET now', 501); // §4.3.2: RSET, DATA and QUIT take no argument
-  c.sendRaw('NO\x00OP\r\n', 'NO\\x00OP (a NUL byte inside the command)');
+  c.sendRaw('EHLO client\x00.example\r\n', 'EHLO client\\x00.example (a NUL byte inside the command)');
   await expectReply(c, 500, 'the reply to a command with a NUL byte in it');
   await smtp(c, 'EXPN staff', 502); // recognised, not implemented (§4.2.4)
   await smtp(c, 'VRFY alice', 252); // §7.3: neither yes nor no
