@@ -2,8 +2,8 @@
 // a line in, a reply out, as POP3's Session does. It knows nothing of
 // sockets: the same Connection drives both. https://www.rfc-editor.org/rfc/rfc5321
 // Your work in the smtp lab: greeting(), handle(), the command handlers below,
-// data() and message() (the DATA phase), closing(); Unstuffer in stuffing.ts;
-// Delivery in delivery.ts. The state table below is complete from the start.
+// data(), message() and finish() (the DATA phase), closing(); Unstuffer in
+// stuffing.ts; Delivery in delivery.ts. The state table below is complete from the start.
 // Run:   npx tsx labs/mail/smtp-server.ts --port 2525 --mail-root DIR   (then `npm run talk -- 2525`)
 //
 //   state   what has happened               commands that move it on
@@ -166,7 +166,7 @@ interface Transaction {
 interface Incoming {
   delivery: Delivery;
   unstuffer: Unstuffer;
-  /** Octets as sent so far: CRLF line ends, no stuffing dots (RFC 1870 §3). */
+  /** Octets as sent so far: CRLF line ends, no stuffing dots (RFC 1870). */
   octets: number;
   /** Set once the message cannot be accepted: the reply after ".". The rest is read and dropped. */
   refusal?: Reply;
@@ -254,7 +254,7 @@ export class SmtpSession implements LineSession {
    * MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]: parsePathArg() and
    * pathAddress() the argument (501 if malformed). Parameters only after
    * EHLO, and only SIZE and BODY (555 otherwise, RFC 5321 §4.1.1.11); SIZE
-   * a decimal (501 if not), over maxSize: 552 (RFC 1870 §6.1); BODY 7BIT or
+   * a decimal (501 if not), over maxSize: 552 (RFC 1870); BODY 7BIT or
    * 8BITMIME (555 otherwise). Then open the transaction: state MAIL, 250.
    */
   mail(arg: string): Reply {

@@ -4,8 +4,8 @@
 // @stage smtp
 // @starter
 // // Your work in the smtp lab: greeting(), handle(), the command handlers below,
-// // data() and message() (the DATA phase), closing(); Unstuffer in stuffing.ts;
-// // Delivery in delivery.ts. The state table below is complete from the start.
+// // data(), message() and finish() (the DATA phase), closing(); Unstuffer in
+// // stuffing.ts; Delivery in delivery.ts. The state table below is complete from the start.
 // // Run:   npx tsx labs/mail/smtp-server.ts --port 2525 --mail-root DIR   (then `npm run talk -- 2525`)
 // @end
 //
