@@ -53,25 +53,24 @@ function main(): void {
   const children = new Set<ChildProcess>();
 
   /**
-   * Run a crack job in a child process once a slot is free. `gone` resolves if
-   * the client leaves meanwhile: then the job is dropped, or its child killed.
+   * Run a crack job in a child process once a slot is free. The slot is the
+   * process: it is given back when the child has exited, not when it answered.
    */
-  async function crackInWorker(job: CrackJob, gone: Promise<void>): Promise<string | undefined> {
-    // TODO: take a slot (slots.acquire(); give it back in finally), fork this same
-    //       program with --crack-worker (process.argv[1]), send it the job, and
-    //       resolve with the line it sends back. Keep each child in `children`.
+  async function crackInWorker(job: CrackJob): Promise<string> {
+    // TODO: take a slot (await slots.acquire(); give it back in finally), fork this same
+    //       program with --crack-worker (process.argv[1]), send it the job, keep the line it
+    //       sends back, and resolve with it once the child has exited ('close'). Keep each
+    //       child in `children` meanwhile (a stopping server kills them).
     throw new Error(`TODO: crackInWorker() in labs/03-concurrent-servers/server.ts is not written yet (a job of up to ${job.limit} hashes; ${slots.constructor.name}, ${fork.name} and ${children.size} children so far)`);
   }
 
   /** Serve one connection: read its request, answer, close. Never blocks the loop. */
   function serve(socket: net.Socket): Promise<void> {
     // (Make it async: it awaits the request and the job.)
-    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve())); // for crackInWorker()
     // TODO: readRequest() (let a NoRequest go: the caller logs it), parseRequest(), then the reply: the text for echo,
     //       errorReply() for a bad request, and crackInWorker() for crack — never
     //       crack() here, on the loop every client shares. end() the socket with
     //       the reply and a line end, unless the client has left.
-    void gone;
     throw new Error(`TODO: serve() in labs/03-concurrent-servers/server.ts is not written yet (client port ${socket.remotePort}; ${[readRequest, parseRequest, errorReply, crackInWorker].map((f) => f.name).join(', ')} and ${NoRequest.name} are ready to use)`);
   }
 

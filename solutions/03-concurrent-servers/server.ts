@@ -51,26 +51,23 @@ function main(): void {
   const children = new Set<ChildProcess>();
 
   /**
-   * Run a crack job in a child process once a slot is free. `gone` resolves if
-   * the client leaves meanwhile: then the job is dropped, or its child killed.
+   * Run a crack job in a child process once a slot is free. The slot is the
+   * process: it is given back when the child has exited, not when it answered.
    */
-  async function crackInWorker(job: CrackJob, gone: Promise<void>): Promise<string | undefined> {
-    let left = false;
-    void gone.then(() => (left = true));
+  async function crackInWorker(job: CrackJob): Promise<string> {
     await slots.acquire();
     try {
-      if (left) return undefined;
       const child = fork(process.argv[1]!, ['--crack-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.add(child);
-      return await new Promise<string | undefined>((resolve, reject) => {
-        child.once('message', (line: string) => resolve(line));
+      return await new Promise<string>((resolve, reject) => {
+        let answer: string | undefined;
+        child.once('message', (line: string) => (answer = line));
         child.once('error', reject);
         child.once('close', (code, signal) => {
           children.delete(child);
-          // After a 'message' this settles nothing; without one it is the worker's failure.
-          reject(new Error(`the crack worker ended (${signal ?? `code ${code}`}) without an answer`));
+          if (answer !== undefined) resolve(answer);
+          else reject(new Error(`the crack worker ended (${signal ?? `code ${code}`}) without an answer`));
         });
-        void gone.then(() => child.kill()); // nobody is waiting for the answer any more
         child.send(job);
       });
     } finally {
@@ -80,13 +77,9 @@ function main(): void {
 
   /** Serve one connection: read its request, answer, close. Never blocks the loop. */
   async function serve(socket: net.Socket): Promise<void> {
-    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const req = parseRequest(await readRequest(socket, idleMs)); // a NoRequest goes to the caller
-    let reply: string | undefined;
-    if (req.kind === 'echo') reply = req.text;
-    else if (req.kind === 'bad') reply = errorReply(req.why);
-    else reply = await crackInWorker(req, gone);
-    if (reply !== undefined && !socket.destroyed) socket.end(reply + '\n');
+    const reply = req.kind === 'echo' ? req.text : req.kind === 'bad' ? errorReply(req.why) : await crackInWorker(req);
+    if (!socket.destroyed) socket.end(reply + '\n'); // unless the client has left
   }
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
