@@ -1,13 +1,11 @@
 // Hidden tests for lab 13 (the mail system): graded only when the instructor
 // grades. The user agent with two recipients, a message without a final line
 // end, an empty maildrop, and a refused login.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
 import { afterEach } from 'vitest';
 import { LabFailure, labTest } from '../../lib/harness/index.ts';
 import { fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
-import { assertDelivered, theDelivered } from '../fixtures/smtp/smtp.ts';
+import { assertDelivered, theDelivered, writableDir } from '../fixtures/smtp/smtp.ts';
 
 const lab = labTest('mail-system');
 const { graded } = lab;
@@ -26,7 +24,7 @@ afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 function tempDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-hidden-ua-'));
+  const dir = writableDir('hidden-ua');
   temps.push(dir);
   return dir;
 }
@@ -35,9 +33,8 @@ graded('user-agent send to two recipients: one copy each; a last line without a 
   const a = account();
   const b = account();
   const s = await smtp();
-  const file = path.join(tempDir(), 'm.eml');
-  writeFileSync(file, 'Subject: two of you\n\nno line end at the end');
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, '--to', `${b.user}@example.org`, file], timeoutMs: 15_000 });
+  const message = 'Subject: two of you\n\nno line end at the end';
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, '--to', `${b.user}@example.org`], stdin: message, timeoutMs: 15_000 });
   if (r.code !== 0) throw new LabFailure(`user-agent send should exit 0.\n${r.describe()}`);
   const want = Buffer.from('Subject: two of you\r\n\r\nno line end at the end\r\n', 'latin1');
   for (const u of [a.user, b.user]) assertDelivered(want, theDelivered(root().dir, u, 'a message sent by the user agent to two recipients').rest, `${u}'s copy`);

@@ -12,7 +12,7 @@ import { conversation, firstDifference } from '../fixtures/pop3-clients/clients.
 import { asSent } from '../fixtures/pop3/mail-root.ts';
 import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
 import { curlRetrieve, curlSend, fetchmailOnce, mustSucceed, poplibFetch, smtplibSend } from '../fixtures/smtp/clients.ts';
-import { dataOnTheWire, maildirFiles, splitTrace } from '../fixtures/smtp/smtp.ts';
+import { dataOnTheWire, maildirFiles, splitTrace, writableDir } from '../fixtures/smtp/smtp.ts';
 
 const lab = labTest('mail-system');
 const { graded } = lab;
@@ -198,7 +198,7 @@ function ranOk(r: RunResult, what: string): void {
 graded('user-agent send speaks SMTP in order: waits for each reply, reads multiline replies however they arrive, stuffs dots, ends with CRLF.CRLF', 2, async (t) => {
   const fake = await fakeSmtp(t);
   const lf = enc('From: me@example.org\nSubject: from the user agent\n\n.a dot line\nplain\n.\n');
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${fake.port}`, '--from', 'me@example.org', '--to', 'alice@example.org', '--to', 'bob@example.org', tempFile('m.eml', lf)], timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${fake.port}`, '--from', 'me@example.org', '--to', 'alice@example.org', '--to', 'bob@example.org'], stdin: lf, timeoutMs: 15_000 });
   ranOk(r, 'sending to a test SMTP server that sends its replies one octet at a time');
   const got = fake.received();
   if (fake.early()) throw new LabFailure(`the client sent ${JSON.stringify(fake.early())} before the server's 220 greeting: an SMTP client waits for it (RFC 5321 section 3.1).`);
@@ -227,7 +227,7 @@ graded('user-agent send speaks SMTP in order: waits for each reply, reads multil
 
 graded('user-agent send: a refused recipient stops it before DATA, with the reply shown and exit code 1', 1, async (t) => {
   const fake = await fakeSmtp(t, true);
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${fake.port}`, '--from', 'me@example.org', '--to', 'nobody@example.org', tempFile('m.eml', enc('Subject: x\r\n\r\nx\r\n'))], timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${fake.port}`, '--from', 'me@example.org', '--to', 'nobody@example.org'], stdin: enc('Subject: x\r\n\r\nx\r\n'), timeoutMs: 15_000 });
   if (r.code !== 1) throw new LabFailure(`the server refused the only recipient (550): user-agent.ts should exit 1.\n${r.describe()}`);
   if (!/550/.test(r.stderr + r.stdout)) throw new LabFailure(`the user should see the server's refusal ("550 ...") in what user-agent.ts prints.\n${r.describe()}`);
   if (/\r\nDATA\r\n/.test('\r\n' + fake.received())) throw new LabFailure(`after its only recipient was refused, the client must not send DATA; it sent:\n${JSON.stringify(fake.received())}`);
@@ -237,7 +237,7 @@ graded('user-agent send, through your SMTP server and out of your POP3 server: t
   const a = account();
   const [s, p] = [await smtp(), await pop3()];
   const lf = Buffer.concat([enc('From: me@example.org\nSubject: round trip\n\n.dots\n..\n'), Buffer.from('8 bits: äöü\n'), enc('x'.repeat(998) + '\nend\n')]);
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, tempFile('m.eml', lf)], timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`], stdin: lf, timeoutMs: 15_000 });
   ranOk(r, 'sending through your SMTP server');
   const { run, files } = await poplibFetch(p, a.user, a.password, tempDir('poplib'));
   mustSucceed(run, 'poplib fetching what the user agent sent', [p]);
@@ -274,7 +274,8 @@ graded('user-agent fetch saves every message under its unique-id, and a second r
   const m2 = enc('Subject: two\n\nstored with bare LFs\n.and a dot\n');
   root().deliver(a.user, m1);
   root().deliver(a.user, m2);
-  const out = tempDir('fetched');
+  const out = writableDir('fetched');
+  temps.push(out);
   const relay = await recordingRelay(t, p.port);
   const fetch = () => t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${relay.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000 });
   const first = await fetch();
@@ -306,7 +307,8 @@ graded('user-agent fetch --delete removes on the server what it saved (DELE, the
   const a = account();
   const p = await pop3();
   root().deliver(a.user, enc('Subject: delete me\r\n\r\nbye\r\n'));
-  const out = tempDir('fetched');
+  const out = writableDir('fetched');
+  temps.push(out);
   const r = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out, '--delete'], timeoutMs: 15_000 });
   ranOk(r, 'fetch --delete');
   if (readdirSync(out).filter((f) => f.endsWith('.eml')).length !== 1) throw new LabFailure(`fetch --delete should save the message first.\n${r.describe()}`);
