@@ -95,18 +95,23 @@ function shown(word: string): string {
   return clean.length > 40 ? clean.slice(0, 40) + '...' : clean;
 }
 
+/** A local part, and a domain after "@" if there is one: printable ASCII without space, "<", ">" or a second "@". */
+const ADDRESS = /^[\x21-\x3b\x3d\x3f\x41-\x7e]+(@[\x21-\x3b\x3d\x3f\x41-\x7e]+)?$/;
+
 /**
  * The address inside "<...>" of a reverse- or forward-path (RFC 5321 §4.1.2),
  * with a source route ("@a,@b:") dropped (§4.1.1.3); "" for the null path
- * "<>"; undefined if it is not an address: printable ASCII without spaces,
- * one "@" with something on both sides (the special "Postmaster" aside).
+ * "<>"; undefined if it is not an address: printable ASCII without spaces or
+ * angle brackets, and at most one "@", with something on both sides. An
+ * address without "@" ("alice", "Postmaster") is a local one: the RFC wants a
+ * domain except for Postmaster, but a mail drop loses nothing by taking it (as
+ * Postfix does by default).
  */
 export function pathAddress(path: string): string | undefined {
   if (path.length + 2 > MAX_PATH_OCTETS) return undefined;
   const address = path.replace(/^@[^:,]+(,@[^:,]+)*:/, '');
   if (address === '') return '';
-  if (/^postmaster$/i.test(address)) return address;
-  return /^[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+$/.test(address) && address.indexOf('@') === address.lastIndexOf('@') ? address : undefined;
+  return ADDRESS.test(address) ? address : undefined;
 }
 
 /** Split "FROM:<path> PARAM=VALUE ..." (key "FROM" or "TO"): the path and the parameters, or what is wrong. */
