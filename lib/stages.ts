@@ -28,6 +28,12 @@ export class StageError extends Error {}
 
 interface Region {
   stage: string;
+  /** Regions of one stage that only work together share a group: they are knocked out together. */
+  group?: string;
+  /** Where its "@stage" mark is, 1-based. */
+  line: number;
+  /** What it is part of: the function or method around it, or the name it declares. */
+  context: string;
   solution: Node[];
   starter: string[];
 }
@@ -49,9 +55,11 @@ function parse(text: string, file: string): Node[] {
       }
       const [, indent, kind, arg] = m;
       if (kind === 'stage') {
-        if (!/^[a-z0-9-]+$/.test(arg!.trim())) throw new StageError(`${where()}: "@stage" needs a lab name`);
+        const words = arg!.trim().split(/\s+/);
+        if (!/^[a-z0-9-]+$/.test(words[0]!) || words.length > 2) throw new StageError(`${where()}: "@stage" needs a lab name (and maybe a group name)`);
+        const line = i;
         const inner = block(true);
-        const region: Region = { stage: arg!.trim(), solution: inner.nodes, starter: [] };
+        const region: Region = { stage: words[0]!, group: words[1], line, context: contextOf(lines, line - 1), solution: inner.nodes, starter: [] };
         if (inner.ended === 'starter') {
           // Starter lines: commented out with the marker's indent and "// " (or "//" for a blank one).
           for (;;) {
@@ -76,6 +84,30 @@ function parse(text: string, file: string): Node[] {
     return { nodes, ended: 'eof', indent: '' };
   }
   return block(false).nodes;
+}
+
+const DECLARES = /^\s*(?:export\s+)?(?:const|let)\s+(\w+)|^\s*(?:private\s+|readonly\s+)+(\w+)\s*[:=;]/;
+const OPENS = /^\s*(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*|(?:(?:private|static|readonly)\s+)*(?:async\s+)?\*?\s*)(\w+)\s*(?:<[^>]*>)?\(.*\)\s*(?::\s*[^{]+)?\{\s*$/;
+
+/** What the region marked at lines[at] is part of: the function or method around it, else the name its first line declares. */
+function contextOf(lines: string[], at: number): string {
+  const indent = (l: string) => l.length - l.trimStart().length;
+  let ind = indent(lines[at]!);
+  for (let j = at - 1; j >= 0 && ind > 0; j--) {
+    const l = lines[j]!;
+    if (!l.trim() || /^(\/\/|\/\*|\*\/|\* |\*$)/.test(l.trim()) || indent(l) >= ind) continue; // blank, a comment, or deeper
+    ind = indent(l);
+    const o = OPENS.exec(l);
+    if (o && !/^\s*(if|for|while|switch|catch|else|try)\b/.test(l)) return o[1]!;
+    if (!/^\s*(?:\}|(?:if|for|while|switch|catch|else|try|finally|do)\b)/.test(l)) break; // a class body or the top level
+  }
+  for (let j = at + 1; j < lines.length; j++) {
+    const t = lines[j]!.trim();
+    if (!t || MARK.test(lines[j]!)) continue;
+    const d = DECLARES.exec(t.startsWith('// ') ? t.slice(3) : t); // a region with no solution: its starter's first line
+    return d ? (d[1] ?? d[2]!) : 'top';
+  }
+  return 'top';
 }
 
 /** Every stage a file's regions name, nested ones included. */
@@ -122,6 +154,35 @@ export function stageFiles(lab: Lab, upTo: Lab | 'starter', source = labDir(kitP
     files.set(f, render(nodes, solved).join('\n'));
   }
   return files;
+}
+
+/**
+ * Wrong programs, one per region that `lab` introduces: the final program with
+ * just that region as its starter. Each graded test of `lab` should fail on at
+ * least one of them (test/kit/mutants-staged.test.ts). A region whose starter
+ * only differs in comments is no program change and is left out.
+ */
+export function knockouts(lab: Lab, source = labDir(kitPath('solutions'), lab)): { name: string; files: Map<string, string> }[] {
+  const all = new Set(stagesOf(lab).map(labName));
+  const parsed = new Map(sourceFiles(source).map((f) => [f, parse(readFileSync(path.join(source, f), 'utf8'), `${labFolder(lab)}/${f}`)] as const));
+  // Each region of this lab gets a key: its group, or its own place.
+  const keyOf = (file: string, r: Region) => `${file}:${r.group ?? r.context}`;
+  const keys: string[] = [];
+  const code = (lines: string[]) => lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('//')).join('\n');
+  const collect = (file: string, list: Node[]) => {
+    for (const n of list) {
+      if (typeof n === 'string') continue;
+      const key = keyOf(file, n);
+      if (n.stage === labName(lab) && !keys.includes(key) && code(render(n.solution, all)) !== code(n.starter)) keys.push(key);
+      collect(file, n.solution);
+    }
+  };
+  for (const [file, nodes] of parsed) collect(file, nodes);
+  return keys.map((key) => {
+    const knock = (file: string, list: Node[]): string[] =>
+      list.flatMap((x) => (typeof x === 'string' ? [x] : x.stage === labName(lab) && keyOf(file, x) === key ? x.starter : all.has(x.stage) ? knock(file, x.solution) : x.starter));
+    return { name: key, files: new Map([...parsed].map(([f, ns]) => [f, knock(f, ns).join('\n')])) };
+  });
 }
 
 /** Write a stage (or the starter) of lab's folder into `dir` (created). Returns the files written. */

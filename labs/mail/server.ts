@@ -52,13 +52,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => shutdown
 
 if (values.stdio) {
   // The "CLI server": the same session, typed at by a person or piped by inetd.
-  const session = new Session({ mailRoot, locks });
+  const session = new Session({ mailRoot, locks, peer: 'stdin', log });
   new Connection(process.stdin, process.stdout, session, { idleMs, log, close: () => shutdown(0) });
 } else {
   // socket(), bind(), listen(); then one Connection per accept()ed socket, all on one event loop.
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     socket.setNoDelay(true); // replies are small and the client waits for each one
-    const session = new Session({ mailRoot, locks });
+    const session = new Session({ mailRoot, locks, peer: `${socket.remoteAddress}:${socket.remotePort}`, log });
     new Connection(socket, socket, session, { idleMs, log, close: () => socket.destroy() });
   });
   server.on('error', (e) => {

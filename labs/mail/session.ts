@@ -31,7 +31,20 @@ export interface Reply {
 export interface SessionOptions {
   mailRoot: string;
   locks: MaildropLocks;
+  /** The client's address, for the log ("127.0.0.1:50412"). */
+  peer?: string;
+  /** Where the server logs (stderr). */
+  log?(message: string): void;
 }
+
+/** A refused login is answered no sooner than this after it was made: each guess costs the guesser a second. */
+export const REFUSE_DELAY_MS = 1000;
+/** Refusals to one address are answered at least this far apart: five guesses a second, however many connections it opens. */
+export const REFUSE_SPACING_MS = 200;
+/** The refusal that closes the session: a guesser must reconnect every few tries. */
+export const MAX_REFUSALS = 3;
+/** When the last refusal to each client address is due, for every session of this process. */
+const lastRefusalAt = new Map<string, number>();
 
 /**
  * RFC 2449 §5 CAPA: only what this server does. AUTH-RESP-CODE (RFC 3206 §5)
@@ -96,6 +109,7 @@ export class Session {
   /** RFC 1939 §7: the timestamp of this session's greeting, for APOP. */
   readonly timestamp = apopTimestamp();
   private userName: string | undefined; // named by USER, waiting for PASS
+  private refusals = 0; // logins refused in this session
   private maildir: string | undefined; // locked while set
   private drop: Maildrop | undefined;
 
@@ -138,7 +152,7 @@ export class Session {
   /**
    * PASS password: after USER, check the password (passwordOf, sameSecret); on
    * success log in (this.login()). Otherwise forget the name, stay in
-   * AUTHORIZATION and answer with this.refuse(REFUSED).
+   * AUTHORIZATION and answer with this.refuse(REFUSED, name).
    */
   async pass(password: string): Promise<Reply> {
     throw new Error(`TODO: pass() in labs/mail/session.ts (authorization lab): PASS of ${password.length} characters`);
@@ -149,15 +163,20 @@ export class Session {
     throw new Error(`TODO: apop() in labs/mail/session.ts (extensions lab): APOP ${name} ${digest}`);
   }
 
-  /** A login is refused: the -ERR reply. */
-  private refuse(why: string): Reply {
-    return err(why);
+  /**
+   * A login is refused: the -ERR reply, slowly. Log it (opts.log, with the
+   * user and opts.peer), answer no sooner than REFUSE_DELAY_MS from now and
+   * REFUSE_SPACING_MS after the last refusal to the same address (on any
+   * connection), and close the session (close: true) at its MAX_REFUSALS-th.
+   */
+  private async refuse(why: string, user?: string): Promise<Reply> {
+    return err(why); // TODO (robustness lab): log it, slow it down, and hang up on a guesser
   }
 
   /** Lock the maildrop, read it, enter TRANSACTION. */
   private async login(name: string): Promise<Reply> {
     const dir = maildropDir(this.opts.mailRoot, name);
-    if (!dir) return this.refuse(REFUSED);
+    if (!dir) return this.refuse(REFUSED, name);
     let locked: boolean;
     try {
       locked = this.opts.locks.tryLock(dir);

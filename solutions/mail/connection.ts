@@ -31,7 +31,7 @@ export interface LineSession {
 /** The line that ends every multi-line reply (RFC 1939 §3). */
 const TERMINATOR = Buffer.from('.\r\n');
 
-// @stage pop3-robustness
+// @stage pop3-robustness flood
 // @starter
 // /** Commands read ahead of the one running; past this the input is paused. */
 // const MAX_QUEUED = 32;
@@ -52,7 +52,7 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 export class Connection {
   private readonly reader: LineReader;
-  // @stage pop3-robustness
+  // @stage pop3-robustness flood
   private pending: Iterator<Input> | undefined; // the last chunk's lines not yet run (reading is paused meanwhile)
   // @starter
   // private readonly queue: Input[] = [];
@@ -94,7 +94,7 @@ export class Connection {
    * unref() it so it does not keep a stopping server alive.)
    */
   private startAutologout(): void {
-    // @stage pop3-robustness
+    // @stage pop3-robustness autologout
     this.idle = setTimeout(() => this.closeNow('idle'), this.opts.idleMs);
     this.idle.unref();
     // @starter
@@ -104,7 +104,7 @@ export class Connection {
 
   /** A command came (or the client read more of a reply): the timer starts over (timer.refresh()). */
   private restartAutologout(): void {
-    // @stage pop3-robustness
+    // @stage pop3-robustness autologout
     this.idle?.refresh();
     // @starter
     // // TODO (robustness lab): restart the timer.
@@ -113,7 +113,7 @@ export class Connection {
 
   /** The session is over: the timer must not fire any more. */
   private stopAutologout(): void {
-    // @stage pop3-robustness
+    // @stage pop3-robustness autologout
     clearTimeout(this.idle);
     // @starter
     // // TODO (robustness lab): stop the timer.
@@ -127,7 +127,7 @@ export class Connection {
    * (pump() resumes reading once the queue is empty and the output drained).
    */
   private received(chunk: Buffer): void {
-    // @stage pop3-robustness
+    // @stage pop3-robustness flood
     this.input.pause();
     this.pending = this.reader.push(chunk); // a generator: its lines come out as pump() asks
     // @starter
@@ -141,7 +141,7 @@ export class Connection {
 
   /** The next command line to run, if one is waiting. */
   private next(): Input | undefined {
-    // @stage pop3-robustness
+    // @stage pop3-robustness flood
     const r = this.pending?.next();
     if (r && !r.done) return r.value;
     this.pending = undefined;
@@ -153,7 +153,7 @@ export class Connection {
 
   /** Whether a command line is waiting to run. */
   private waiting(): boolean {
-    // @stage pop3-robustness
+    // @stage pop3-robustness flood
     return this.pending !== undefined;
     // @starter
     // return this.queue.length > 0;
@@ -167,7 +167,7 @@ export class Connection {
    * per turn of the event loop.
    */
   private async between(): Promise<void> {
-    // @stage pop3-robustness
+    // @stage pop3-robustness flood
     await yieldToOthers();
     while (!this.closed && this.output.writableNeedDrain) await new Promise<void>((resolve) => (this.wakeDrain = resolve));
     // @starter

@@ -1,15 +1,19 @@
 // A user's maildrop: a Maildir (MAIL_ROOT/<user>/{cur,new,tmp}). Messages in
 // new/ and cur/ are listed in a stable order; tmp/ holds deliveries in
 // progress and is never read. https://cr.yp.to/proto/maildir.html
+// File names are kept as bytes: a Maildir name need not be valid UTF-8, and a
+// name decoded to a string with U+FFFD in it names a file nobody can open.
+// Only regular files are messages: a symbolic link is never followed.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Stuffer, WireSize } from './stuffing.ts';
 
 export interface Message {
-  /** Where the file was found; `locate()` finds it again if another program moved it. */
-  file: string;
-  /** The Maildir unique name: the file name up to ":" (the flags after it may change). */
+  /** Where the file was found, as bytes; `locate()` finds it again if another program moved it. */
+  file: Buffer;
+  /** The Maildir unique name: the file name up to ":" (the flags after it may change), one latin1 char per byte. */
   unique: string;
   /** RFC 1939 §7 UIDL: 1–70 characters 0x21–0x7E, the same in every session. */
   uid: string;
@@ -22,6 +26,8 @@ export interface Message {
 
 const SUBDIRS = ['new', 'cur'] as const;
 const CHUNK = 64 * 1024;
+const DOT = 0x2e;
+const COLON = 0x3a;
 
 /** Sizes as sent, by file path and size on disk: a delivered Maildir file never changes. */
 const sizeCache = new Map<string, { fileSize: number; size: number }>();
@@ -37,15 +43,51 @@ function deliveryOrder(a: Message, b: Message): number {
 
 function uidFor(unique: string): string {
   if (/^[\x21-\x7e]{1,70}$/.test(unique)) return unique;
-  return createHash('md5').update(unique).digest('hex'); // too long or odd bytes: a stable stand-in
+  return createHash('md5').update(unique, 'latin1').digest('hex'); // too long or odd bytes: a stable stand-in
+}
+
+/** The file names in a Maildir subfolder, as bytes; none if it is not a folder of this maildrop. */
+async function listNames(subdir: string): Promise<Buffer[]> {
+  // @stage pop3-robustness
+  const st = await look(subdir);
+  if (!st?.isDirectory()) return []; // a symbolic link to a folder elsewhere is not this maildrop's
+  return readdir(subdir, { encoding: 'buffer' });
+  // @starter
+  // // TODO (robustness lab): a name that is not valid UTF-8 comes back here with U+FFFD in it:
+  // //       a file that can be listed but never opened or removed. And a subfolder may be a link.
+  // return (await readdir(subdir)).map((name) => Buffer.from(name));
+  // @end
+}
+
+/** What is at `file`, or undefined if nothing is. */
+async function look(file: string | Buffer): Promise<Stats | undefined> {
+  try {
+    // @stage pop3-robustness
+    return await lstat(file); // the link itself: a symbolic link is not a message, wherever it points
+    // @starter
+    // return await stat(file); // TODO (robustness lab): this follows a symbolic link, to /etc/shadow if that is where it points
+    // @end
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open a message file for reading. */
+function openFile(file: Buffer): Promise<FileHandle> {
+  // @stage pop3-robustness
+  return open(file, constants.O_RDONLY | constants.O_NOFOLLOW); // a message swapped for a link after login is refused
+  // @starter
+  // return open(file, 'r'); // TODO (robustness lab): never through a symbolic link (O_NOFOLLOW)
+  // @end
 }
 
 /** The size as sent: from the cache, or one read of the file. */
-async function wireSize(file: string, fileSize: number): Promise<number> {
-  const cached = sizeCache.get(file);
+async function wireSize(file: Buffer, fileSize: number): Promise<number> {
+  const key = file.toString('latin1');
+  const cached = sizeCache.get(key);
   if (cached && cached.fileSize === fileSize) return cached.size;
   const counter = new WireSize();
-  const fh = await open(file, 'r');
+  const fh = await openFile(file);
   try {
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(fileSize, 1)));
     for (;;) {
@@ -58,7 +100,7 @@ async function wireSize(file: string, fileSize: number): Promise<number> {
   }
   const size = counter.total();
   if (sizeCache.size >= SIZE_CACHE_MAX) sizeCache.clear();
-  sizeCache.set(file, { fileSize, size });
+  sizeCache.set(key, { fileSize, size });
   return size;
 }
 
@@ -80,26 +122,23 @@ export class Maildrop {
   /** Read the Maildir as it is now (creating it if the user has none yet). */
   static async open(dir: string): Promise<Maildrop> {
     await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(path.join(dir, d), { recursive: true })));
-    const candidates: { file: string; unique: string }[] = [];
+    const candidates: { file: Buffer; unique: string }[] = [];
     const seen = new Set<string>();
     for (const sub of SUBDIRS) {
-      for (const name of await readdir(path.join(dir, sub))) {
-        if (name.startsWith('.')) continue; // Maildir: names starting with "." are not messages
-        const unique = name.split(':')[0]!;
+      const prefix = Buffer.from(path.join(dir, sub) + path.sep);
+      for (const name of await listNames(path.join(dir, sub))) {
+        if (name[0] === DOT) continue; // Maildir: names starting with "." are not messages
+        const colon = name.indexOf(COLON);
+        const unique = (colon < 0 ? name : name.subarray(0, colon)).toString('latin1');
         if (seen.has(unique)) continue; // mid-move from new/ to cur/ by another program: count it once
         seen.add(unique);
-        candidates.push({ file: path.join(dir, sub, name), unique });
+        candidates.push({ file: Buffer.concat([prefix, name]), unique });
       }
     }
     const found: Message[] = [];
     await eachLimited(candidates, async ({ file, unique }) => {
-      let st;
-      try {
-        st = await stat(file);
-      } catch {
-        return; // removed while we looked
-      }
-      if (!st.isFile()) return;
+      const st = await look(file);
+      if (!st?.isFile()) return; // removed while we looked, or not a regular file
       const size = await wireSize(file, st.size);
       found.push({ file, unique, uid: uidFor(unique), fileSize: st.size, size, deleted: false });
     });
@@ -134,22 +173,19 @@ export class Maildrop {
   }
 
   /** The message file now: where it was, or renamed (flags) or moved to cur/ since. */
-  async locate(m: Message): Promise<string | undefined> {
-    try {
-      await stat(m.file);
-      return m.file;
-    } catch {
-      /* moved: look for its unique name */
-    }
+  async locate(m: Message): Promise<Buffer | undefined> {
+    if (await look(m.file)) return m.file;
+    // Moved: look for its unique name (bytes, compared as bytes).
+    const unique = Buffer.from(m.unique, 'latin1');
     for (const sub of SUBDIRS) {
-      let names: string[];
+      let names: Buffer[];
       try {
-        names = await readdir(path.join(this.dir, sub));
+        names = await listNames(path.join(this.dir, sub));
       } catch {
         continue;
       }
-      const name = names.find((x) => x === m.unique || x.startsWith(m.unique + ':'));
-      if (name) return (m.file = path.join(this.dir, sub, name));
+      const name = names.find((x) => x.equals(unique) || (x.length > unique.length && x[unique.length] === COLON && x.subarray(0, unique.length).equals(unique)));
+      if (name) return (m.file = Buffer.concat([Buffer.from(path.join(this.dir, sub) + path.sep), name]));
     }
     return undefined;
   }
@@ -159,9 +195,9 @@ export class Maildrop {
     const file = await this.locate(m);
     if (!file) return undefined;
     try {
-      return await open(file, 'r');
+      return await openFile(file);
     } catch {
-      return undefined;
+      return undefined; // gone, or a symbolic link now (O_NOFOLLOW: ELOOP)
     }
   }
 

@@ -34,7 +34,20 @@ export interface Reply {
 export interface SessionOptions {
   mailRoot: string;
   locks: MaildropLocks;
+  /** The client's address, for the log ("127.0.0.1:50412"). */
+  peer?: string;
+  /** Where the server logs (stderr). */
+  log?(message: string): void;
 }
+
+/** A refused login is answered no sooner than this after it was made: each guess costs the guesser a second. */
+export const REFUSE_DELAY_MS = 1000;
+/** Refusals to one address are answered at least this far apart: five guesses a second, however many connections it opens. */
+export const REFUSE_SPACING_MS = 200;
+/** The refusal that closes the session: a guesser must reconnect every few tries. */
+export const MAX_REFUSALS = 3;
+/** When the last refusal to each client address is due, for every session of this process. */
+const lastRefusalAt = new Map<string, number>();
 
 /**
  * RFC 2449 §5 CAPA: only what this server does. AUTH-RESP-CODE (RFC 3206 §5)
@@ -111,6 +124,7 @@ export class Session {
   /** RFC 1939 §7: the timestamp of this session's greeting, for APOP. */
   readonly timestamp = apopTimestamp();
   private userName: string | undefined; // named by USER, waiting for PASS
+  private refusals = 0; // logins refused in this session
   private maildir: string | undefined; // locked while set
   private drop: Maildrop | undefined;
 
@@ -185,7 +199,7 @@ export class Session {
   /**
    * PASS password: after USER, check the password (passwordOf, sameSecret); on
    * success log in (this.login()). Otherwise forget the name, stay in
-   * AUTHORIZATION and answer with this.refuse(REFUSED).
+   * AUTHORIZATION and answer with this.refuse(REFUSED, name).
    */
   async pass(password: string): Promise<Reply> {
     // @stage pop3-authorization
@@ -195,7 +209,7 @@ export class Session {
     // The line was read byte for byte (latin1); passwd is UTF-8.
     const given = Buffer.from(password, 'latin1').toString('utf8');
     const expected = await passwordOf(this.opts.mailRoot, name);
-    if (expected === undefined || !sameSecret(given, expected)) return this.refuse(REFUSED);
+    if (expected === undefined || !sameSecret(given, expected)) return this.refuse(REFUSED, name);
     return this.login(name);
     // @starter
     // throw new Error(`TODO: pass() in labs/mail/session.ts (authorization lab): PASS of ${password.length} characters`);
@@ -207,22 +221,40 @@ export class Session {
     // @stage pop3-extensions
     this.userName = undefined;
     const secret = await passwordOf(this.opts.mailRoot, name);
-    if (secret === undefined || !sameSecret(digest.toLowerCase(), apopDigest(this.timestamp, secret))) return this.refuse(REFUSED);
+    if (secret === undefined || !sameSecret(digest.toLowerCase(), apopDigest(this.timestamp, secret))) return this.refuse(REFUSED, name);
     return this.login(name);
     // @starter
     // throw new Error(`TODO: apop() in labs/mail/session.ts (extensions lab): APOP ${name} ${digest}`);
     // @end
   }
 
-  /** A login is refused: the -ERR reply. */
-  private refuse(why: string): Reply {
+  /**
+   * A login is refused: the -ERR reply, slowly. Log it (opts.log, with the
+   * user and opts.peer), answer no sooner than REFUSE_DELAY_MS from now and
+   * REFUSE_SPACING_MS after the last refusal to the same address (on any
+   * connection), and close the session (close: true) at its MAX_REFUSALS-th.
+   */
+  private async refuse(why: string, user?: string): Promise<Reply> {
+    // @stage pop3-robustness
+    this.refusals++;
+    this.opts.log?.(`login refused${user ? ` for ${shown(user)}` : ''}${this.opts.peer ? ` from ${this.opts.peer}` : ''} (${this.refusals} in this session)`);
+    const now = Date.now();
+    const from = (this.opts.peer ?? '').replace(/:\d+$/, ''); // the address, not the port: a new connection is the same guesser
+    const at = Math.max(now + REFUSE_DELAY_MS, (lastRefusalAt.get(from) ?? 0) + REFUSE_SPACING_MS);
+    lastRefusalAt.set(from, at);
+    if (lastRefusalAt.size > 10_000) for (const [k, v] of lastRefusalAt) if (v < now) lastRefusalAt.delete(k); // forget the past
+    await new Promise((resolve) => setTimeout(resolve, at - now));
+    if (this.refusals >= MAX_REFUSALS) return { line: `-ERR ${why}; too many failures, goodbye`, close: true };
     return err(why);
+    // @starter
+    // return err(why); // TODO (robustness lab): log it, slow it down, and hang up on a guesser
+    // @end
   }
 
   /** Lock the maildrop, read it, enter TRANSACTION. */
   private async login(name: string): Promise<Reply> {
     const dir = maildropDir(this.opts.mailRoot, name);
-    if (!dir) return this.refuse(REFUSED);
+    if (!dir) return this.refuse(REFUSED, name);
     let locked: boolean;
     try {
       locked = this.opts.locks.tryLock(dir);

@@ -22,14 +22,14 @@ export class Stuffer {
   done = false;
   private atLineStart = true;
   private prevCR = false; // the last byte seen was CR (it may pair with an LF in the next chunk)
-  // @stage pop3-extensions
+  // @stage pop3-extensions top
   private lineBytes = 0; // bytes of the current line so far
   private inHeaders: boolean;
   private bodyLinesLeft: number;
   // @end
 
   constructor(bodyLines?: number) {
-    // @stage pop3-extensions
+    // @stage pop3-extensions top
     this.inHeaders = bodyLines !== undefined;
     this.bodyLinesLeft = bodyLines ?? Infinity;
     // @starter
@@ -53,7 +53,7 @@ export class Stuffer {
     let i = 0;
     while (i < chunk.length) {
       if (this.atLineStart) {
-        // @stage pop3-extensions
+        // @stage pop3-extensions top
         if (!this.inHeaders && this.bodyLinesLeft <= 0) {
           this.done = true;
           break;
@@ -67,14 +67,14 @@ export class Stuffer {
       }
       const lf = chunk.indexOf(LF, i);
       if (lf < 0) {
-        // @stage pop3-extensions
+        // @stage pop3-extensions top
         this.lineBytes += chunk.length - i;
         // @end
         i = chunk.length;
         break;
       }
       const crBefore = lf > 0 ? chunk[lf - 1] === CR : this.prevCR;
-      // @stage pop3-extensions
+      // @stage pop3-extensions top
       this.lineBytes += lf - i;
       const empty = this.lineBytes === 0 || (this.lineBytes === 1 && crBefore);
       // @end
@@ -84,7 +84,7 @@ export class Stuffer {
       }
       i = lf + 1;
       this.atLineStart = true;
-      // @stage pop3-extensions
+      // @stage pop3-extensions top
       this.lineBytes = 0;
       if (this.inHeaders) {
         if (empty) this.inHeaders = false;

@@ -135,10 +135,14 @@ graded('every greeting carries a new timestamp, so an APOP digest cannot be repl
   if (stamps.size !== 3) throw new LabFailure(`three connections got the timestamps ${JSON.stringify([...stamps])}: each greeting needs its own.`);
 }, { hint: 'apop' });
 
-graded('a failed login says why with a response code: -ERR [AUTH]', 1, async (t) => {
+graded('a failed login says why with a response code, -ERR [AUTH], as CAPA promises with AUTH-RESP-CODE', 1, async (t) => {
   const a = account([]);
   const c = await t.tcp(await pop3());
   await c.expect(/^\+OK/, 'the greeting');
+  await c.command('CAPA', /^\+OK/);
+  const caps = (await c.readMultiline()).map((l) => l.split(' ')[0]!.toUpperCase());
+  // RFC 3206 §5: AUTH-RESP-CODE is the capability that promises [AUTH]; RESP-CODES (RFC 2449 §8) covers §8.1's codes.
+  if (!caps.includes('AUTH-RESP-CODE')) throw new LabFailure(`CAPA does not list AUTH-RESP-CODE, the capability (RFC 3206 §5) that tells a client a refused login says [AUTH].\n${c.transcript.render()}`);
   await c.command(`USER ${a.user}`, /^\+OK/);
   await c.command('PASS not-the-password', /^-ERR \[AUTH\]/);
 }, { hint: 'resp-codes' });

@@ -1,9 +1,15 @@
-// Graded tests for lab 10 — POP3 robustness: the exclusive maildrop lock, the
-// autologout timer and the 255-octet line limit. (Large messages and real mail
-// clients are lab 11: 11-pop3-real-clients.test.ts.)
-import { readlinkSync, readdirSync, readFileSync } from 'node:fs';
+// Graded tests for lab 10 — POP3 robustness, the server against clients that
+// misbehave and a machine that fails: the exclusive maildrop lock (across
+// processes, with stale locks taken over by exactly one process and reused
+// pids seen for what they are), the autologout timer, the 255-octet line
+// limit, a client that floods without reading, a password guesser, symbolic
+// links in the Maildir and file names that are not UTF-8. (Large messages and
+// real mail clients are lab 11: 11-pop3-real-clients.test.ts.)
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { LabFailure, livePidsInGroup, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
+import { LabFailure, scaled, seconds, type LabContext, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 import { login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
@@ -166,3 +172,233 @@ graded('the lock holds across processes: a --stdio session meets -ERR [IN-USE] w
   }
   await c.command('STAT', `+OK 1 ${asSent(note(1)).length}`);
 }, { hint: 'lock-stale' });
+
+// ---- stale locks: taken over by exactly one process, never through a reused pid --
+
+/** The lock file of a Maildir (lock.ts's LOCK_FILE). */
+const lockFile = (user: string) => path.join(root().dir, user, 'pop3.lock');
+
+/** Log `c` in up to PASS and return PASS's reply, whatever it is. */
+async function tryLogin(c: TcpClient, user: string, password: string): Promise<string> {
+  await c.expect(/^\+OK/, 'the greeting');
+  await c.command(`USER ${user}`, /^\+OK/);
+  c.send(`PASS ${password}`);
+  return c.readLine();
+}
+
+graded('server processes on one mail root, a stale lock, logins at the same moment: exactly one gets in, every time', 2, async (t) => {
+  const a = account([note(1)]);
+  // A real stale lock, in this server's own format: made by a server killed while it held it.
+  const dead = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const c0 = await t.tcp(dead);
+  await login(c0, a.user, a.password);
+  const stale = readFileSync(lockFile(a.user));
+  dead.signal('SIGKILL');
+  if (!(await dead.waitExit(3000))) throw new LabFailure('the server did not die within 3 s of SIGKILL');
+  // Six processes racing make a window in a remove-then-create takeover far more likely to be hit.
+  const servers = await Promise.all(Array.from({ length: 6 }, () => t.start('server.ts', { args: ['--mail-root', root().dir] })));
+  for (let round = 1; round <= 50; round++) {
+    // A server may remove a stale lock as it takes over, or leave it superseded; put it back if gone.
+    if (!readdirSync(path.join(root().dir, a.user)).includes('pop3.lock')) writeFileSync(lockFile(a.user), stale);
+    const clients = await Promise.all(servers.map((s) => t.tcp(s)));
+    await Promise.all(clients.map(async (c) => {
+      await c.expect(/^\+OK/, 'the greeting');
+      await c.command(`USER ${a.user}`, /^\+OK/);
+    }));
+    for (const c of clients) c.send(`PASS ${a.password}`);
+    const replies = await Promise.all(clients.map((c) => c.readLine()));
+    const inside = replies.filter((r) => r.startsWith('+OK')).length;
+    if (inside !== 1) {
+      const what = inside > 1
+        ? `${inside} logged in: ${inside} sessions own one maildrop. Taking over a stale lock must be atomic: processes that all find it stale must not all win (never remove it, then create a new one).`
+        : 'none logged in: the lock left by a killed server was not taken over.';
+      throw new LabFailure(`round ${round}: six server processes each got "PASS" for ${a.user} at the same moment, with a stale lock in the Maildir; ${what}\n${replies.map((r, i) => `  server ${i + 1}: ${r}`).join('\n')}`);
+    }
+    await Promise.all(clients.map(async (c) => {
+      await c.command('QUIT', /^\+OK/);
+      await c.expectClosed();
+    }));
+  }
+}, { hint: 'lock-stale', timeout: 60_000 });
+
+graded('a lock naming a live process that did not write it (a reused pid) does not lock the user out', 2, async (t) => {
+  const [x, z, y, old] = [account([note(1)]), account([note(2)]), account([note(3)]), account([note(4)])];
+  const sA = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const sB = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const cA = await t.tcp(sA);
+  await login(cA, x.user, x.password);
+  const cB = await t.tcp(sB);
+  await login(cB, z.user, z.password);
+  // Server A's lock, with server B's pid in place of A's: a live process, but not
+  // the one that wrote the lock, which is what a pid reused after a crash looks like.
+  const lockA = readFileSync(lockFile(x.user), 'utf8');
+  const pidB = /^\s*(\d+)/.exec(readFileSync(lockFile(z.user), 'utf8'))?.[1];
+  if (!/^\s*\d+/.test(lockA) || !pidB) throw new LabFailure(`a lock file should start with its owner's pid, then whatever else tells that process apart; found ${JSON.stringify(lockA.slice(0, 60))}.`);
+  writeFileSync(lockFile(y.user), lockA.replace(/\d+/, pidB));
+  const c = await t.tcp(sA);
+  c.transcript.note(`(${y.user}'s Maildir holds a lock naming pid ${pidB}: alive, but not the process that wrote it)`);
+  const reply = await tryLogin(c, y.user, y.password);
+  if (!reply.startsWith('+OK')) {
+    throw new LabFailure(`${y.user}'s lock names a process that is alive but did not write it (its pid now belongs to another process, as after a crash and a reused pid). Alive is not enough: check it is the same process (its start time, /proc/<pid>/stat field 22).\n${c.transcript.render('expected +OK')}`);
+  }
+  // An old lock that names only a live pid, a day old: nothing says whose it is, and it is far too old.
+  writeFileSync(lockFile(old.user), `${pidB}\n`);
+  const dayAgo = new Date(Date.now() - 86_400_000);
+  utimesSync(lockFile(old.user), dayAgo, dayAgo);
+  const c2 = await t.tcp(sA);
+  c2.transcript.note(`(${old.user}'s Maildir holds a day-old lock holding only pid ${pidB}, which is alive)`);
+  const reply2 = await tryLogin(c2, old.user, old.password);
+  if (!reply2.startsWith('+OK')) throw new LabFailure(`a day-old lock that names only a live pid locked ${old.user} out. A lock that does not say enough to check its owner must not be honoured for ever.\n${c2.transcript.render('expected +OK')}`);
+}, { hint: 'lock-stale' });
+
+// ---- a client that floods, a client that guesses -------------------------------
+
+/** Resident memory of the server's process, in MB (/proc/<pid>/status). */
+function rssMb(server: ServerProcess): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) / 1024;
+}
+
+graded('a client that floods empty lines without reading its replies delays no one, and costs the server no memory', 2, async (t) => {
+  const server = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const a = account([note(1)]);
+  const before = rssMb(server);
+  // The flood: bare LFs (each one an empty command, each answered "-ERR"), as fast as TCP takes them, never reading.
+  const flood = net.connect(server.port, '127.0.0.1');
+  flood.pause();
+  flood.on('error', () => {});
+  t.onCleanup(() => flood.destroy());
+  const lf = Buffer.alloc(64 * 1024, '\n');
+  let sent = 0;
+  let flooding = true;
+  const pour = async () => {
+    while (flooding && sent < 64 * 1024 * 1024) {
+      sent += lf.length;
+      if (!flood.write(lf)) await new Promise((r) => { flood.once('drain', r); setTimeout(r, 200); });
+    }
+  };
+  const pouring = pour();
+  await new Promise((r) => setTimeout(r, 300));
+  const slowest: { ms: number; c: TcpClient }[] = [];
+  for (let i = 0; i < 8; i++) {
+    const t0 = Date.now();
+    const c = await t.tcp(server);
+    await c.expect(/^\+OK/, 'the greeting, while another client floods the server');
+    slowest.push({ ms: Date.now() - t0, c });
+    if (i === 0) {
+      await c.command(`USER ${a.user}`, /^\+OK/);
+      await c.command(`PASS ${a.password}`, /^\+OK/);
+      await c.command('STAT', `+OK 1 ${asSent(note(1)).length}`);
+      await c.command('QUIT', /^\+OK/);
+    }
+    c.close();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  flooding = false;
+  await pouring;
+  const worst = slowest.reduce((m, x) => (x.ms > m.ms ? x : m));
+  if (worst.ms > scaled(1000)) {
+    throw new LabFailure(`while one client sent ${Math.round(sent / 1048576)} MB of empty lines without reading a reply, a new client waited ${seconds(worst.ms)} for its greeting. One client's commands must not hold the event loop: yield between commands, and stop reading from a client whose replies are not being read.\n${worst.c.transcript.render()}`);
+  }
+  const grown = rssMb(server) - before;
+  if (grown > 48) throw new LabFailure(`while one client sent ${Math.round(sent / 1048576)} MB of empty lines without reading a reply, the server's memory grew by ${Math.round(grown)} MB. Read no more from a client while its replies are unsent: TCP then makes the client wait, not your memory.`);
+}, { hint: 'flood', timeout: 60_000 });
+
+graded('password guessing is slow: a refusal waits about a second, is logged, and the third one hangs up; the right password is not delayed', 2, async (t) => {
+  const server = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const a = account([]);
+  const c = await t.tcp(server);
+  await c.expect(/^\+OK/, 'the greeting');
+  for (let i = 1; i <= 3; i++) {
+    await c.command(`USER ${a.user}`, /^\+OK/);
+    const t0 = Date.now();
+    await c.command(`PASS wrong-guess-${i}`, /^-ERR/);
+    const ms = Date.now() - t0;
+    if (ms < 800) throw new LabFailure(`a wrong password was refused after ${seconds(ms)}: a guesser can try thousands a second. Wait about a second before the -ERR.\n${c.transcript.render('expected -ERR, after about a second')}`);
+  }
+  await c.expectClosed('the server to hang up after a third wrong password', scaled(3000));
+  if (!server.output().includes(a.user)) {
+    throw new LabFailure(`three wrong passwords for ${a.user}, and the server's log (stderr) never named the user: log each refused login, so an administrator can see a guesser.\n  the server printed:\n${server.output().split('\n').slice(-5).map((l) => `    | ${l}`).join('\n')}`);
+  }
+  const ok = await t.tcp(server);
+  await ok.expect(/^\+OK/, 'the greeting');
+  await ok.command(`USER ${a.user}`, /^\+OK/);
+  const t0 = Date.now();
+  await ok.command(`PASS ${a.password}`, /^\+OK/);
+  if (Date.now() - t0 > scaled(800)) throw new LabFailure(`the right password took ${seconds(Date.now() - t0)} to be accepted: slow down refusals only.\n${ok.transcript.render()}`);
+}, { hint: 'guessing', timeout: 30_000 });
+
+graded('guessing on many connections at once is slowed as a whole: ten parallel guesses take seconds, not one', 1, async (t) => {
+  const server = await t.start('server.ts', { args: ['--mail-root', root().dir] });
+  const a = account([]);
+  const clients = await Promise.all(Array.from({ length: 10 }, () => t.tcp(server, { timeoutMs: 15_000 })));
+  await Promise.all(clients.map(async (c) => {
+    await c.expect(/^\+OK/, 'the greeting');
+    await c.command(`USER ${a.user}`, /^\+OK/);
+  }));
+  const t0 = Date.now();
+  await Promise.all(clients.map((c, i) => c.command(`PASS parallel-guess-${i}`, /^-ERR/)));
+  const ms = Date.now() - t0;
+  if (ms < 2000) throw new LabFailure(`ten wrong passwords sent at once on ten connections were all refused within ${seconds(ms)}: a guesser with many connections still guesses at full speed. Space refusals out across the whole server (the lesson's limit: five a second).`);
+}, { hint: 'guessing', timeout: 30_000 });
+
+// ---- what the Maildir may hold: symbolic links, names that are not UTF-8 -------
+
+graded('the maildrop serves no symbolic link: not in the listing, not by RETR, not even one swapped in after login', 2, async (t) => {
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-outside-'));
+  t.onCleanup(() => rmSync(outside, { recursive: true, force: true }));
+  const secret = path.join(outside, 'shadow');
+  writeFileSync(secret, 'Subject: not yours\r\n\r\nTOP SECRET\r\n');
+  const a = account([note(1), note(2)]);
+  const newDir = path.join(root().dir, a.user, 'new');
+  symlinkSync(secret, path.join(newDir, '1700000000.M0P0.link-to-secret'));
+  // Another user's cur/ is a link to a folder elsewhere.
+  const b = account([]);
+  const elsewhere = path.join(outside, 'cur');
+  mkdirSync(elsewhere);
+  writeFileSync(path.join(elsewhere, '1700000001.M1P1.elsewhere:2,S'), 'Subject: from elsewhere\r\n\r\nnot in this maildrop\r\n');
+  rmSync(path.join(root().dir, b.user, 'cur'), { recursive: true });
+  symlinkSync(elsewhere, path.join(root().dir, b.user, 'cur'));
+  const server = await pop3();
+  const c = await t.tcp(server);
+  c.transcript.note(`(${a.user}'s new/ holds two messages and a symbolic link to a file outside the mail root)`);
+  await login(c, a.user, a.password);
+  const two = asSent(note(1)).length + asSent(note(2)).length;
+  await c.command('STAT', `+OK 2 ${two}`);
+  // After login, message 1 is replaced by a link to the secret: RETR must not follow it.
+  const first = readdirSync(newDir).filter((f) => !f.includes('link')).sort()[0]!;
+  symlinkSync(secret, path.join(newDir, `${first}.tmp-link`));
+  renameSync(path.join(newDir, `${first}.tmp-link`), path.join(newDir, first));
+  c.transcript.note('(message 1 is swapped for a symbolic link to that file)');
+  c.send('RETR 1');
+  const reply = await c.readLine();
+  if (reply.startsWith('+OK')) {
+    const body = await c.readMultiline();
+    if (body.includes('TOP SECRET')) throw new LabFailure(`RETR 1 followed a symbolic link put in the Maildir after login and sent a file from outside the mail root.\n${c.transcript.render('expected -ERR: never open a message through a link (O_NOFOLLOW)')}`);
+  }
+  await c.command('NOOP', '+OK');
+  const cb = await t.tcp(server);
+  cb.transcript.note(`(${b.user}'s cur/ is a symbolic link to a folder outside the mail root)`);
+  await login(cb, b.user, b.password);
+  await cb.command('STAT', '+OK 0 0');
+}, { hint: 'symlinks' });
+
+graded('a message whose file name is not valid UTF-8 is listed, retrieved and deleted like any other', 1, async (t) => {
+  const a = account([note(1)]);
+  const newDir = Buffer.from(path.join(root().dir, a.user, 'new') + path.sep);
+  const name = Buffer.concat([Buffer.from('1800000000.M9P9.caf'), Buffer.from([0xe9]), Buffer.from('.example')]); // é in latin1: not UTF-8
+  const body = 'Subject: a latin1 name\r\n\r\nstill a message\r\n';
+  writeFileSync(Buffer.concat([newDir, name]), body);
+  const c = await t.tcp(await pop3());
+  c.transcript.note('(message 2 is stored under a file name with the byte 0xE9, which is not UTF-8)');
+  await login(c, a.user, a.password);
+  await c.command('STAT', `+OK 2 ${asSent(note(1)).length + asSent(body).length}`);
+  await retrExact(c, 2, asSent(body));
+  const uid = (await c.command('UIDL 2', /^\+OK 2 /)).split(' ')[2] ?? '';
+  if (!/^[\x21-\x7e]{1,70}$/.test(uid)) throw new LabFailure(`UIDL 2 gave ${JSON.stringify(uid)}: an id is 1 to 70 characters from 0x21 to 0x7E (RFC 1939 §7), whatever bytes the file name holds.\n${c.transcript.render()}`);
+  await c.command('DELE 2', /^\+OK/);
+  await c.command('QUIT', /^\+OK/);
+  await c.expectClosed();
+  const left = readdirSync(newDir, { encoding: 'buffer' }).filter((n) => n.equals(name));
+  if (left.length) throw new LabFailure(`after DELE 2 and QUIT, the file with the non-UTF-8 name is still in the Maildir: keep file names as bytes (readdir with { encoding: 'buffer' }), never as text.\n${c.transcript.render()}`);
+}, { hint: 'names' });

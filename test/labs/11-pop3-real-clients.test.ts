@@ -127,7 +127,8 @@ function awkwardMessage(): Buffer {
   out.write('Subject: boundaries\n\n', 0, 'latin1');
   for (let k = 1; k < 12; k++) {
     const b = k * 16 * 1024;
-    if (k % 2) out.write('\r\n', b - 1, 'latin1'); // CR ends a chunk, LF begins the next
+    // Both cases at 16, 32, 48 KiB... and, alternating, at the 64 KiB multiples too.
+    if ((k % 4 === 0 ? k / 4 : k) % 2) out.write('\r\n', b - 1, 'latin1'); // CR ends a chunk, LF begins the next
     else out.write('\n.', b - 1, 'latin1'); // LF ends a chunk, a dot line begins the next
     out.write('\n', b + 700, 'latin1'); // and some bare-LF lines in between
   }
