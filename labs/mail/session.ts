@@ -130,6 +130,11 @@ export class Session {
     throw new Error(`TODO: handle() in labs/mail/session.ts (authorization lab): dispatch ${JSON.stringify(input)} through COMMANDS (state ${this.state}; ${shown.name}() shows a keyword safely)`);
   }
 
+  /** The reply to a command that failed inside the server; `detail` is an unfinished lab's TODO (or ''). */
+  internalError(detail: string): string {
+    return `-ERR [SYS/TEMP] internal server error${detail ? `: ${detail}` : ''}`;
+  }
+
   /** The connection is gone (dropped, timed out, server stopping): release the maildrop, remove nothing. */
   end(): void {
     if (this.maildir) this.opts.locks.unlock(this.maildir);

@@ -67,3 +67,34 @@ export class WireSize {
     return this.octets; // TODO (transaction lab): and an unterminated last line?
   }
 }
+
+/**
+ * The receiving end of the same transparency: lines of a dot-stuffed stream
+ * in (SMTP's DATA, RFC 5321 §4.5.2; a POP3 multi-line reply, RFC 1939 §3),
+ * the message's bytes out: the delimiter lab's dotUnstuff() and isTerminator(),
+ * line by line. A line that is exactly "." ends the data; any other line
+ * that begins with "." loses that first dot. Only CRLF ends a line here: a
+ * line the LineReader ended at a bare LF is data, LF and all, and so is a
+ * "." right after it. RFC 5321 §4.1.1.4: "<LF>.<LF>" MUST NOT end the data
+ * (a server that lets it is open to "SMTP smuggling": a second message hidden
+ * inside the first).
+ */
+export class Unstuffer {
+  /** Set once the line "." has ended the data. */
+  done = false;
+  private lineStart = true; // the last line ended in CRLF (or there was none yet)
+
+  /**
+   * One line as the LineReader gave it (without its line end; `bareLF` if it
+   * ended in LF alone): the bytes it adds to the message, line end included,
+   * or undefined for the "." that ends the data (then `done` is set).
+   */
+  push(line: string, bareLF = false): Buffer | undefined {
+    throw new Error(`TODO: Unstuffer.push() in labs/mail/stuffing.ts (smtp lab): the line ${JSON.stringify(line.slice(0, 24))}${bareLF ? ', ended by a bare LF' : ''}`);
+  }
+
+  /** A line too long to keep was skipped up to its line end: the next line starts a line. */
+  skipped(): void {
+    this.lineStart = true;
+  }
+}

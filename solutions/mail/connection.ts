@@ -1,15 +1,32 @@
 // Wires a byte stream (a TCP socket, or stdin/stdout for --stdio) to a
-// Session: frames lines, runs commands one at a time in order (pipelining,
-// RFC 2449 §6.6), writes replies with backpressure, and runs the autologout
+// session (POP3's Session; from lab 12 also SMTP's SmtpSession): frames
+// lines, runs commands one at a time in order (pipelining, RFC 2449 §6.6 and
+// RFC 2920), writes replies with backpressure, and runs the autologout (idle)
 // timer. One client can cost the others nothing: it is read only as fast as
-// its replies are written, and it yields the event loop after every command.
+// its replies are written, and it yields the event loop after every reply.
 // @stage pop3-authorization
 // @starter
 // // Given: nothing to write here until the robustness lab (its TODOs name it).
 // @end
 import type { Readable, Writable } from 'node:stream';
 import { LineReader, type Input } from './line-reader.ts';
-import type { Reply, Session } from './session.ts';
+import type { Reply } from './session.ts';
+
+export type { Reply };
+
+/** What a Connection drives: a protocol's session, one line in, at most one reply out. */
+export interface LineSession {
+  /** The first line the server sends. */
+  greeting(): string;
+  /** One input line (or word that one was too long): its reply, or none (SMTP's message lines get none). */
+  handle(input: Input): Reply | undefined | Promise<Reply | undefined>;
+  /** The reply to a command that failed inside the server (`detail`: an unfinished lab's TODO, or ''). */
+  internalError(detail: string): string;
+  /** What to say when the server closes the connection on its own (SMTP's 421); POP3 says nothing. */
+  closing?(why: 'idle' | 'shutdown'): string;
+  /** The connection is over, however it ended: let go of what the session holds. */
+  end(): void;
+}
 
 /** The line that ends every multi-line reply (RFC 1939 §3). */
 const TERMINATOR = Buffer.from('.\r\n');
@@ -26,13 +43,15 @@ export interface ConnectionOptions {
   /** Close the transport at the end (socket.destroy(), or exit for --stdio). */
   close(): void;
   log(message: string): void;
+  /** The longest line the reader holds, line end included (POP3: 255, RFC 2449 §4). */
+  maxLineOctets?: number;
 }
 
 /** Let the event loop run everything else that is waiting (other clients' I/O) before going on. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Connection {
-  private readonly reader = new LineReader();
+  private readonly reader: LineReader;
   // @stage pop3-robustness flood
   private pending: Iterator<Input> | undefined; // the last chunk's lines not yet run (reading is paused meanwhile)
   // @starter
@@ -43,13 +62,15 @@ export class Connection {
   private closed = false;
   private idle: NodeJS.Timeout | undefined; // the autologout timer
   private wakeDrain: (() => void) | null = null; // a write waiting for the socket
+  private stopping = false; // the server is shutting down: close after the command running now
 
   constructor(
     private readonly input: Readable,
     private readonly output: Writable,
-    private readonly session: Session,
+    private readonly session: LineSession,
     private readonly opts: ConnectionOptions,
   ) {
+    this.reader = new LineReader(opts.maxLineOctets);
     this.startAutologout();
     input.on('data', (chunk: Buffer) => this.received(chunk));
     input.on('end', () => {
@@ -68,13 +89,13 @@ export class Connection {
 
   /**
    * RFC 1939 §3: start the autologout timer: after opts.idleMs without a
-   * command, finish('autologout: ...'), which closes without a reply and
-   * without UPDATE. (setTimeout; keep it in this.idle, and unref() it so it
-   * does not keep a stopping server alive.)
+   * command, closeNow('idle'), which closes without UPDATE and without a reply
+   * (SMTP's session has one: 421). (setTimeout; keep it in this.idle, and
+   * unref() it so it does not keep a stopping server alive.)
    */
   private startAutologout(): void {
     // @stage pop3-robustness autologout
-    this.idle = setTimeout(() => this.finish('autologout: idle too long'), this.opts.idleMs);
+    this.idle = setTimeout(() => this.closeNow('idle'), this.opts.idleMs);
     this.idle.unref();
     // @starter
     // // TODO (robustness lab): the autologout timer. Until then a silent client stays connected forever.
@@ -173,23 +194,27 @@ export class Connection {
     this.running = true;
     try {
       for (let item = this.next(); item && !this.closed; item = this.next()) {
+        if (this.stopping) return this.closeNow('shutdown');
         this.restartAutologout();
         const reply = await this.session.handle(item);
         // The client left while the command ran (a PASS that took the lock, say): let go again.
         if (this.closed) return this.session.end();
+        if (this.stopping && !reply?.close) return this.closeNow('shutdown', reply);
+        if (!reply) continue; // a line that needs no reply (a line of an SMTP message)
         await this.send(reply);
         if (reply.close) return this.finish('QUIT', true);
         await this.between();
       }
       // Every command read so far is answered: read on (or, at the end of the input, close).
+      if (this.stopping) return this.closeNow('shutdown');
       if (this.inputEnded) this.finish('the client ended its input', true);
       else if (!this.closed && this.input.isPaused()) this.input.resume();
     } catch (e) {
       // A bug in a handler must not take the whole server down: end this session only.
       this.opts.log(`session error: ${(e as Error).stack ?? e}`);
       // An unfinished lab's "TODO: ..." is worth showing the client; other errors stay private.
-      const todo = /^TODO: /.test((e as Error).message ?? '') ? `: ${(e as Error).message}` : '';
-      this.write(`-ERR [SYS/TEMP] internal server error${todo}\r\n`);
+      const todo = /^TODO: /.test((e as Error).message ?? '') ? (e as Error).message : '';
+      this.write(this.session.internalError(todo) + '\r\n');
       this.finish('internal error', true);
     } finally {
       this.running = false;
@@ -222,6 +247,24 @@ export class Connection {
         this.wake();
       });
     });
+  }
+
+  /**
+   * The server is stopping: once the command running now (if any) is answered,
+   * say why (SMTP: 421, RFC 5321 §3.8) and close.
+   */
+  shutdown(): void {
+    if (this.closed) return;
+    this.stopping = true;
+    if (!this.running) this.closeNow('shutdown');
+  }
+
+  /** Close on the server's own initiative (idle, shutdown), with the protocol's last words if it has any. */
+  private closeNow(why: 'idle' | 'shutdown', lastReply?: Reply): void {
+    if (lastReply) this.write(lastReply.line + '\r\n');
+    const words = this.session.closing?.(why);
+    if (words) this.write(words + '\r\n');
+    this.finish(why === 'idle' ? 'autologout: idle too long' : 'server shutting down', Boolean(lastReply || words));
   }
 
   /** End the session (releasing what it holds; nothing is removed unless QUIT reached UPDATE) and close. */

@@ -8,10 +8,11 @@
 //   - a line over the limit does not end the stream: it is reported once as
 //     `{ tooLong: true }` and skipped up to its LF, and the next line is a
 //     fresh command (RFC 2449 §4 expects a server to say -ERR and go on).
-// Commands end in CRLF (RFC 1939 §3).
+// Commands end in CRLF (RFC 1939 §3). A line that ended in a bare LF says so
+// (`bareLF`): POP3 forgives it, SMTP may not (RFC 5321 §2.3.8).
 
-/** What the reader hands on: a command line, or word that one was too long. */
-export type Input = { line: string } | { tooLong: true };
+/** What the reader hands on: a line (without its line end), or word that one was too long. */
+export type Input = { line: string; bareLF?: boolean } | { tooLong: true };
 
 /**
  * RFC 2449 §4: "the maximum length of a command is increased ... to 255
@@ -61,9 +62,10 @@ export class LineReader {
         const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
         this.parts = [];
         this.held = 0;
-        const len = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+        const crlf = bytes.length > 0 && bytes[bytes.length - 1] === CR;
         // latin1 maps each byte to one char: binary garbage stays visible and harmless.
-        yield { line: bytes.toString('latin1', 0, len) };
+        const line = bytes.toString('latin1', 0, crlf ? bytes.length - 1 : bytes.length);
+        yield crlf ? { line } : { line, bareLF: true };
       }
       start = end;
     }

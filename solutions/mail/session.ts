@@ -171,6 +171,11 @@ export class Session {
     // @end
   }
 
+  /** The reply to a command that failed inside the server; `detail` is an unfinished lab's TODO (or ''). */
+  internalError(detail: string): string {
+    return `-ERR [SYS/TEMP] internal server error${detail ? `: ${detail}` : ''}`;
+  }
+
   /** The connection is gone (dropped, timed out, server stopping): release the maildrop, remove nothing. */
   end(): void {
     if (this.maildir) this.opts.locks.unlock(this.maildir);

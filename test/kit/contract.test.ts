@@ -14,13 +14,13 @@ writeFileSync(path.join(mailRoot, 'passwd'), 'alice:secret\n');
 for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(mailRoot, 'alice', d), { recursive: true });
 afterAll(() => rmSync(mailRoot, { recursive: true, force: true }));
 
-// One server per folder: the labs that grow one program share it.
+// One server per folder (the labs that grow one program share it), and the mail folder's SMTP server.
 const servers = labFolders(labs())
-  .map((folder) => ({ folder, file: kitPath('solutions', folder, 'server.ts') }))
+  .flatMap((folder) => ['server.ts', 'smtp-server.ts'].map((name) => ({ folder: `${folder}/${name}`, file: kitPath('solutions', folder, name) })))
   .filter((s) => existsSync(s.file));
 const needsMailRoot = new Set(labs().filter((l) => l.slug.includes('pop3')).map((l) => labDir(kitPath('solutions'), l)));
 
-test.concurrent.each(servers.map((s) => [s.folder, s.file]))('solutions/%s/server.ts starts on port 0 and exits 0 on SIGTERM', async (_folder, file) => {
+test.concurrent.each(servers.map((s) => [s.folder, s.file]))('solutions/%s starts on port 0 and exits 0 on SIGTERM', async (_folder, file) => {
   const args = needsMailRoot.has(path.dirname(file)) ? ['--mail-root', mailRoot] : [];
   const server = await startServer(file, { args });
   try {

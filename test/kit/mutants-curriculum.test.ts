@@ -20,6 +20,7 @@ import { runLabTests } from '../../lib/grader/run-tests.ts';
 import { hiddenTestPaths } from '../../lib/instructor/hidden.ts';
 import { listTests } from '../../lib/instructor/list-tests.ts';
 import { knockouts } from '../../lib/stages.ts';
+import { SMTP_MUTANTS } from '../fixtures/smtp/mutants.ts';
 
 interface Edit {
   file: string;
@@ -83,6 +84,8 @@ const MUTANTS: Mutant[] = [
   { lab: 'pop3-real-clients', name: 'no final CRLF for a last line without one', knockout: { stage: 'pop3-transaction', key: 'stuffing.ts:end' }, kills: ['curl lists', "poplib: STAT, LIST", 'fetchmail fetches every message'] },
   { lab: 'pop3-real-clients', name: 'DELE never removes anything', knockout: { stage: 'pop3-transaction', key: 'maildrop.ts:removeDeleted' }, kills: ['curl -X DELE', 'fetchmail uses UIDL'] },
   { lab: 'pop3-real-clients', name: 'no APOP', knockout: { stage: 'pop3-extensions', key: 'session.ts:apop' }, kills: ['poplib logs in with APOP'] },
+  // ---- the SMTP labs (12, 13), in the same folder: test/fixtures/smtp/mutants.ts -------
+  ...SMTP_MUTANTS,
 ];
 
 // POP3 knockouts: every region of every POP3 lab, graded on that lab's tests. The
