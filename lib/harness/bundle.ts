@@ -6,7 +6,7 @@
 // unchanged. Anything unusual (a file esbuild refuses, an import of a package)
 // returns undefined, and the program runs through tsx as a student runs it.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +17,29 @@ type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
 const compiler = () => (esbuild ??= createRequire(fileURLToPath(TSX_LOADER))('esbuild') as Esbuild);
 
-/** Owner-only: bundles of the reference solutions must not be readable by other users. */
-const cacheDir = () => path.join(os.tmpdir(), `socket-kit-bundles-${process.getuid?.() ?? 'u'}`);
+/**
+ * Owner-only: bundles of the reference solutions must not be readable by other
+ * users, and a folder someone else made (or a symlink) must never be trusted:
+ * this process runs what it finds there. Undefined when it cannot be had.
+ */
+function cacheDir(): string | undefined {
+  const dir = path.join(os.tmpdir(), `socket-kit-bundles-${process.getuid?.() ?? 'u'}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    /* there already */
+  }
+  try {
+    const st = lstatSync(dir);
+    const mine = st.isDirectory() && st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o077) === 0;
+    return mine ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a program could not be bundled, for a run that has no tsx to fall back on (the sandbox). */
+export class BundleError extends Error {}
 
 interface Stamp {
   inputs: [file: string, mtimeMs: number, size: number][];
@@ -42,9 +63,10 @@ function fresh(stampFile: string): boolean {
  * cache (the instructor's sandbox: its private copies, readable by the
  * student's uid, which the owner-only cache is not).
  */
-export function bundledEntry(file: string, opts: { beside?: boolean } = {}): string | undefined {
+export function bundledEntry(file: string, opts: { beside?: boolean; strict?: boolean } = {}): string | undefined {
   const key = createHash('sha1').update(file).digest('hex').slice(0, 16);
   const dir = opts.beside ? path.dirname(file) : cacheDir();
+  if (!dir) return undefined;
   const name = opts.beside ? `.${path.basename(file, '.ts')}.ts.socket-kit` : key;
   const out = path.join(dir, `${name}.mjs`);
   const stampFile = path.join(dir, `${name}.json`);
@@ -68,7 +90,9 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     });
     const meta = Object.values(result.metafile.outputs)[0]!;
     // A package would be looked up from the cache folder, not the lab's: leave that to tsx.
-    if (meta.imports.some((i) => i.external && !isBuiltin(i.path))) return undefined;
+    const pkg = meta.imports.find((i) => i.external && !isBuiltin(i.path));
+    if (pkg && opts.strict) throw new BundleError(`${path.basename(file)} imports the package '${pkg.path}': a lab program may import only Node's own modules (node:...) and files of its folder.`);
+    if (pkg) return undefined;
     const inputs: Stamp['inputs'] = Object.keys(result.metafile.inputs).map((rel) => {
       const abs = path.resolve(rel);
       const s = statSync(abs);
@@ -82,7 +106,19 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     writeFileSync(`${stampFile}.${process.pid}.tmp`, JSON.stringify({ inputs } satisfies Stamp));
     renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
     return out;
-  } catch {
+  } catch (e) {
+    // `strict` (the sandbox, where tsx is out of reach): the compiler's own words, file:line:col.
+    if (opts.strict) throw e instanceof BundleError ? e : new BundleError(compileErrors(e));
     return undefined; // a syntax error, say: tsx reports it the way the student will see it
   }
+}
+
+/** esbuild's errors as `file:line:col: message`, the way a compiler prints them. */
+function compileErrors(e: unknown): string {
+  const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] }).errors;
+  if (!errors?.length) return `could not compile: ${(e as Error).message}`;
+  return errors
+    .slice(0, 5)
+    .map((m) => (m.location ? `${path.resolve(m.location.file)}:${m.location.line}:${m.location.column + 1}: ERROR: ${m.text}\n    ${m.location.lineText}` : `ERROR: ${m.text}`))
+    .join('\n');
 }

@@ -3,13 +3,11 @@
 // copy of their work. Each grade reaches the gradebook and its feedback file
 // the moment it is known; a student whose run breaks gets zeros and a reason,
 // and the run goes on.
-import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
-import { KIT_ROOT } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { sandboxTmp, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
+import { openStudentSandbox, sandboxAbilities, sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
 import { Gradebook, type StudentGrade } from './gradebook.ts';
 import { writeFeedback } from './feedback.ts';
@@ -43,12 +41,6 @@ export const studentUid = (index: number) => UID_BASE + ((process.pid * 64 + ind
 
 export const defaultJobs = () => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
-/** Is `a` the same as, or an ancestor of, `b`? */
-const contains = (a: string, b: string) => {
-  const rel = path.relative(a, b);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
-
 export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   const started = Date.now();
   const subs = findSubmissions(opts.submissions);
@@ -61,16 +53,8 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   const maxByLab = new Map(opts.labs.map((l) => [l.slug, listed.filter((t) => t.slug === l.slug).reduce((s, t) => s + t.points, 0)]));
   const book = new Gradebook(opts.outDir, opts.labs, maxByLab);
   const staging = new Staging();
-  // Hidden from every student program: the class's folder and the instructor's output
-  // (other students' work and feedback), unless hiding one would hide the kit itself.
-  const hide = [opts.submissions, opts.outDir]
-    .map((p) => path.resolve(p))
-    .filter((p) => !contains(p, KIT_ROOT) && !contains(p, staging.root));
-  const env = {
-    SOCKET_KIT_SANDBOX: '1',
-    SOCKET_KIT_SANDBOX_BUNDLE: '1', // private copies: programs may be bundled beside their sources
-    SOCKET_KIT_SANDBOX_HIDE: hide.join(path.delimiter),
-  };
+  // Student programs see none of the kit, the class or the output: the sandbox's view holds only their own copy.
+  const env = { SOCKET_KIT_SANDBOX: '1' };
   // Parallelism comes from grading several students at once: each student's labs
   // run in one vitest worker, one file at a time (so `--jobs 1` really is one at a
   // time), and that worker is reused for all their files (--no-isolate): the
@@ -84,12 +68,15 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     const started = Date.now();
     const dir = staging.stage(sub, opts.labs);
     const uid = studentUid(index);
+    // The student's namespaces and data folder (lib/harness/sandbox-student.ts), closed after their run.
+    const box = sandboxAbilities().bwrap ? openStudentSandbox({ uid }) : undefined;
     try {
       const run = (labs: Lab[]) =>
         runLabTests(labs, {
           target: dir,
           timeoutMs,
-          env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid) },
+          env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid), ...box?.env },
+          prefix: box?.vitestPrefix,
           extraTests: withHidden ? hiddenTestPaths : undefined,
           vitestArgs,
         });
@@ -111,8 +98,8 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     } catch (e) {
       return { student: sub.student, results: [], error: (e as Error).message, ms: Date.now() - started };
     } finally {
+      await box?.close();
       staging.remove(dir);
-      rmSync(sandboxTmp(uid), { recursive: true, force: true });
     }
   }
 

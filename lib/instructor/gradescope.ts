@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findLab, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { sandboxTmp, UID_BASE } from '../harness/sandbox.ts';
+import { openStudentSandbox, sandboxAbilities, UID_BASE } from '../harness/sandbox.ts';
 import { failedResults, toGradescope, type GradescopeResults, type Visibility } from './gradescope-results.ts';
 import { HIDDEN_DIR, hiddenTestPaths, listHiddenTests } from './hidden.ts';
 import { Staging } from './submissions.ts';
@@ -30,8 +30,8 @@ export const SETUP_SH = `#!/usr/bin/env bash
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# util-linux: setpriv, prlimit and unshare for the sandbox; curl and fetchmail: lab tests drive real clients.
-apt-get install -y -qq --no-install-recommends ca-certificates curl util-linux fetchmail
+# bubblewrap and util-linux (setpriv, nsenter) for the sandbox; curl and fetchmail: lab tests drive real clients.
+apt-get install -y -qq --no-install-recommends ca-certificates curl util-linux bubblewrap fetchmail
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
   apt-get install -y -qq nodejs
@@ -118,6 +118,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   writeResults(root, failedResults('grading did not finish within the time Gradescope allows', 0));
   let results: GradescopeResults;
   const staging = new Staging();
+  // One uid and one set of namespaces for all of the submission's programs: they may check each other's pids (a POP3 lock).
+  const box = sandboxAbilities().bwrap ? openStudentSandbox({ uid: UID_BASE }) : undefined;
   try {
     const config = JSON.parse(readFileSync(kitPath(CONFIG_FILE), 'utf8')) as AssignmentConfig;
     const labs = config.labs.map(findLab);
@@ -130,13 +132,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     const graded = await runLabTests(labs, {
       target,
       extraTests: hiddenTestPaths,
-      env: {
-        SOCKET_KIT_SANDBOX: '1',
-        SOCKET_KIT_SANDBOX_BUNDLE: '1',
-        // One uid for all of the submission's programs: they may check each other's pids (a POP3 lock).
-        SOCKET_KIT_SANDBOX_UID: String(UID_BASE),
-        SOCKET_KIT_SANDBOX_HIDE: [path.join(root, 'results'), path.join(root, 'submission')].join(path.delimiter),
-      },
+      env: { SOCKET_KIT_SANDBOX: '1', SOCKET_KIT_SANDBOX_UID: String(UID_BASE), ...box?.env },
+      prefix: box?.vitestPrefix,
       timeoutMs: 60_000 + 120_000 * labs.length,
     });
     const shown = graded.map((r) => ({
@@ -148,8 +145,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   } catch (e) {
     results = failedResults((e as Error).message, seconds());
   } finally {
+    await box?.close();
     staging.close();
-    rmSync(sandboxTmp(UID_BASE), { recursive: true, force: true });
   }
   writeResults(root, results);
   return results;
