@@ -333,10 +333,10 @@ export function confine(launch: ProgramLaunch): ConfinedLaunch {
     if (s.data) binds.push(['--bind', s.data]);
     for (const [how, p] of binds) view.push(...parentsOf(p), how, p, p);
     if (!within(root, cwd) && !(s.data && within(s.data, cwd))) cwd = '/tmp';
-    view.push('--chdir', cwd);
+    view.push('--chdir', cwd, '--clearenv', ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]));
     inner = ['bwrap', ...view, '--', ...drop, nodeBin, ...node.slice(1)];
   } else {
-    inner = [...drop, ...node];
+    inner = ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...drop, ...node];
   }
   const args = ['-c', PREFIX, 'socket-kit-sandbox', ...(cgroups?.procs ?? []), '--', ...inner];
   return {
