@@ -1,25 +1,23 @@
 // The lab contract for every reference server: starts with --port 0, prints
 // 'listening on HOST:PORT', answers a connection, and exits 0 on SIGTERM.
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, expect, test } from 'vitest';
 import { labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { startServer } from '../../lib/harness/program.ts';
 
-// POP3 servers need a mail root: one account, an empty Maildir.
-const mailRoot = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-contract-'));
-writeFileSync(path.join(mailRoot, 'passwd'), 'alice:secret\n');
-for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(mailRoot, 'alice', d), { recursive: true });
-afterAll(() => rmSync(mailRoot, { recursive: true, force: true }));
+import { MailRoot } from '../fixtures/pop3/mail-root.ts';
+
+// POP3 servers need a mail root: one account, an empty Maildir (where the program can reach it, sandbox or not).
+const mailRoot = new MailRoot([{ user: 'alice', password: 'secret' }]);
+afterAll(() => mailRoot.remove());
 
 const servers = labs()
   .map((l) => ({ slug: l.slug, file: kitPath('solutions', l.slug, 'server.ts') }))
   .filter((s) => existsSync(s.file));
 
 test.concurrent.each(servers.map((s) => [s.slug, s.file]))('solutions/%s/server.ts starts on port 0 and exits 0 on SIGTERM', async (slug, file) => {
-  const args = slug.includes('pop3') ? ['--mail-root', mailRoot] : [];
+  const args = slug.includes('pop3') ? ['--mail-root', mailRoot.dir] : [];
   const server = await startServer(file, { args });
   try {
     expect(server.host).toBe('127.0.0.1');
