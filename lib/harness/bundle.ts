@@ -6,37 +6,19 @@
 // unchanged. Anything unusual (a file esbuild refuses, an import of a package)
 // returns undefined, and the program runs through tsx as a student runs it.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TSX_LOADER } from '../paths.ts';
+import { privateTmpDir } from './private-dir.ts';
 
 type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
 const compiler = () => (esbuild ??= createRequire(fileURLToPath(TSX_LOADER))('esbuild') as Esbuild);
 
-/**
- * Owner-only: bundles of the reference solutions must not be readable by other
- * users, and a folder someone else made (or a symlink) must never be trusted:
- * this process runs what it finds there. Undefined when it cannot be had.
- */
-function cacheDir(): string | undefined {
-  const dir = path.join(os.tmpdir(), `socket-kit-bundles-${process.getuid?.() ?? 'u'}`);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch {
-    /* there already */
-  }
-  try {
-    const st = lstatSync(dir);
-    const mine = st.isDirectory() && st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o077) === 0;
-    return mine ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Owner-only: bundles of the reference solutions must not be readable by other users (private-dir.ts). */
+const cacheDir = () => privateTmpDir('socket-kit-bundles');
 
 /** Why a program could not be bundled, for a run that has no tsx to fall back on (the sandbox). */
 export class BundleError extends Error {}

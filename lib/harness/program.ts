@@ -287,6 +287,14 @@ export class ServerProcess {
 }
 
 /**
+ * Start a program that talks over its stdin and stdout (a test driver) and
+ * return at once: no readiness line is awaited. Stop it with stop().
+ */
+export function startProgram(file: string, opts: SpawnOptions = {}): ServerProcess {
+  return new ServerProcess(spawnTs(file, opts), file);
+}
+
+/**
  * Start a server and wait for its `listening on HOST:PORT` line.
  * Fails clearly if it exits first, stays silent, or floods its output.
  */
