@@ -15,7 +15,7 @@
 //            bound read-write into their programs at the same path. Removed
 //            only after every process of the student is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -119,6 +119,35 @@ export function processesOf(uid: number): number[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const PREFIX = 'socket-kit-student-';
+
+/**
+ * Remove student folders whose grader process is gone (killed before it could
+ * close them): its holder died with it, so did every program of the student;
+ * a folder whose student still has a live process is left for a later sweep.
+ */
+function sweepStudentDirs(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (!owner || existsSync(`/proc/${owner[1]}`)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== 0) continue; // not one of ours
+      const uid = lstatSync(path.join(dir, 'data')).uid;
+      if (processesOf(uid).length === 0) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* gone, or half made */
+    }
+  }
+}
+
 /**
  * Open a student's sandbox (root and bwrap only: check sandboxAbilities first).
  * `network: false` keeps the host's network namespace (a process that cannot
@@ -127,7 +156,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function openStudentSandbox(opts: { uid: number; network?: boolean }): StudentSandbox {
   const { uid } = opts;
   const network = opts.network !== false;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-student-')); // 0700, root
+  sweepStudentDirs();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`)); // 0700, root
   const etc = path.join(dir, 'etc');
   mkdirSync(etc, { mode: 0o755 });
   for (const [name, text] of Object.entries(etcFiles(uid))) writeFileSync(path.join(etc, name), text, { mode: 0o644 });

@@ -6,7 +6,7 @@
 // what each probe says it reached), running the reference solution or forging
 // verdicts scores what the untouched starter scores.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,7 @@ describe.runIf(able)('a hostile class graded as root with --jobs 2', () => {
   };
 
   beforeAll(async () => {
+    chmodSync(tmp, 0o711); // as /tmp is to a grader: others may pass through (its staging folder is 0711 too)
     execFileSync('mkdir', ['-m', '0755', canary]);
     writeFileSync(path.join(canary, 'keep'), 'root owns this folder\n', { mode: 0o644 });
     canaryBefore = describeCanary();
