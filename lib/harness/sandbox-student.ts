@@ -11,6 +11,7 @@
 //            Killing it kills every process in the namespace.
 //   dir/     root, 0700: nobody but root can reach into it from the host.
 //     etc/   the minimal /etc every program sees (passwd with the student's uid, hosts).
+//     seccomp.bpf  the filter every program runs under (sandbox-seccomp.ts).
 //     data/  the student's test data (mail roots), owned by the student's uid,
 //            bound read-write into their programs at the same path. Removed
 //            only after every process of the student is gone.
@@ -18,6 +19,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { noUserNamespacesFilter } from './sandbox-seccomp.ts';
+
+/** The seccomp filter in a student's folder (sandbox-seccomp.ts), when this architecture has one. */
+export const SECCOMP_FILE = 'seccomp.bpf';
 
 export interface StudentSandbox {
   uid: number;
@@ -161,6 +166,8 @@ export function openStudentSandbox(opts: { uid: number; network?: boolean }): St
   const etc = path.join(dir, 'etc');
   mkdirSync(etc, { mode: 0o755 });
   for (const [name, text] of Object.entries(etcFiles(uid))) writeFileSync(path.join(etc, name), text, { mode: 0o644 });
+  const filter = noUserNamespacesFilter();
+  if (filter) writeFileSync(path.join(dir, SECCOMP_FILE), filter, { mode: 0o600 });
   const dataDir = path.join(dir, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
   chownSync(dataDir, uid, uid); // made just now inside a root-only folder: nothing to follow

@@ -13,6 +13,7 @@
 //                         IPC and UTS namespaces; the student's PID namespace
 //                         (sandbox-student.ts), and through the trusted test
 //                         process, the student's network namespace
+//                         and a seccomp filter: no user namespaces (sandbox-seccomp.ts)
 //   → setpriv     (exec)  an unprivileged uid of the student's, no capabilities, no_new_privs
 //   → setpriv     (exec)  parent-death signal (a uid change clears it), so the
 //                         program dies with bwrap
@@ -27,12 +28,12 @@
 // Each layer is used only where this machine allows it (probed once); where one
 // is missing, sandboxReport() says so: nothing is silently faked.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundledEntry } from './bundle.ts';
 import { CGROUP_PREFIX, ProgramCgroups, probeCgroups, sweepCgroups as sweep, type CgroupLayout } from './sandbox-cgroup.ts';
-import { ENV, openStudentSandbox, processesOf, systemView, type StudentSandbox } from './sandbox-student.ts';
+import { ENV, openStudentSandbox, processesOf, SECCOMP_FILE, systemView, type StudentSandbox } from './sandbox-student.ts';
 
 export { openStudentSandbox, type StudentSandbox } from './sandbox-student.ts';
 
@@ -130,6 +131,8 @@ export const sweepCgroups = () => sweep(sandboxAbilities().cgroups);
 
 interface Student {
   uid: number;
+  /** The student's root-only folder (etc/, data/, the seccomp filter). */
+  dir?: string;
   /** The holder whose PID namespace programs join: its pid and the namespace's inode (so a reused pid is not trusted). */
   pidns?: { pid: number; ino: number };
   etc?: string;
@@ -147,7 +150,7 @@ function currentStudent(): Student {
   const [pid, ino] = (process.env[ENV.pidns] ?? '').split(':').map(Number);
   const dir = process.env[ENV.dir];
   if (given && pid && ino && dir) {
-    return (student = { uid, pidns: { pid, ino }, etc: path.join(dir, 'etc'), data: path.join(dir, 'data') });
+    return (student = { uid, dir, pidns: { pid, ino }, etc: path.join(dir, 'etc'), data: path.join(dir, 'data') });
   }
   const lent = given ? uid : UID_BASE + ((process.pid * 131) % UID_COUNT);
   if (!sandboxAbilities().bwrap) return (student = { uid: lent });
@@ -158,7 +161,7 @@ function currentStudent(): Student {
   const env = ownSandbox.env;
   const [p, i] = env[ENV.pidns]!.split(':').map(Number);
   process.once('exit', () => closeOwnSandboxSync());
-  return (student = { uid: lent, pidns: { pid: p!, ino: i! }, etc: path.join(env[ENV.dir]!, 'etc'), data: ownSandbox.dataDir });
+  return (student = { uid: lent, dir: env[ENV.dir], pidns: { pid: p!, ino: i! }, etc: path.join(env[ENV.dir]!, 'etc'), data: ownSandbox.dataDir });
 }
 
 function closeOwnSandboxSync(): void {
@@ -197,8 +200,8 @@ export interface ProgramLaunch extends Launch {
 
 export interface ConfinedLaunch extends Launch {
   cwd: string;
-  /** stdio entries after 0-2 (bwrap's status pipe, the PID namespace). */
-  extraStdio: ('pipe' | number)[];
+  /** stdio entries after 0-2 (bwrap's status pipe, the PID namespace, the seccomp filter). */
+  extraStdio: ('pipe' | 'ignore' | number)[];
   /** Call once, right after spawning. */
   attach(child: ChildProcess): Confinement;
 }
@@ -271,7 +274,7 @@ while [ "$1" != -- ]; do
 done
 shift
 for fd in $(ls /proc/$$/fd); do
-  case $fd in 0|1|2|3|4) ;; *) { eval "exec $fd>&-"; } 2>/dev/null ;; esac
+  case $fd in 0|1|2|3|4|5) ;; *) { eval "exec $fd>&-"; } 2>/dev/null ;; esac
 done
 umask 022
 exec "$@"
@@ -309,7 +312,7 @@ export function confine(launch: ProgramLaunch): ConfinedLaunch {
   const drop = a.setpriv
     ? ['setpriv', `--reuid=${s.uid}`, `--regid=${s.uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--', 'setpriv', '--pdeathsig=KILL', '--']
     : [];
-  const extraStdio: ('pipe' | number)[] = [];
+  const extraStdio: ('pipe' | 'ignore' | number)[] = [];
   let inner: string[];
   let cwd = launch.cwd;
   if (a.bwrap) {
@@ -317,9 +320,18 @@ export function confine(launch: ProgramLaunch): ConfinedLaunch {
     const view = ['--unshare-ipc', '--unshare-uts', '--hostname', 'sandbox', '--die-with-parent', '--json-status-fd', '3'];
     if (s.pidns) {
       const fd = openSync(`/proc/${s.pidns.pid}/ns/pid`, 'r');
-      if (statSync(`/proc/${s.pidns.pid}/ns/pid`).ino !== s.pidns.ino) throw new Error('the student\'s PID namespace is gone (its holder died)');
+      if (fstatSync(fd).ino !== s.pidns.ino) {
+        closeSync(fd);
+        throw new Error('the student\'s PID namespace is gone (its holder died)'); // and the pid is someone else's now
+      }
       extraStdio.push(fd); // fd 4
       view.push('--pidns', '4');
+    }
+    const filter = s.dir && path.join(s.dir, SECCOMP_FILE);
+    if (filter && existsSync(filter)) {
+      while (extraStdio.length < 2) extraStdio.push('ignore');
+      extraStdio.push(openSync(filter, 'r')); // fd 5
+      view.push('--seccomp', '5');
     }
     view.push(...systemView());
     const nodeBin = realpathSync(launch.command);

@@ -48,6 +48,7 @@ const programs: Record<string, string> = {
     more();`,
   'exit-7.ts': `process.exit(7);`,
   'whoami.ts': `
+    import { execFileSync } from 'node:child_process';
     import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
     const tryIt = (f: () => unknown) => { try { f(); return 'yes'; } catch (e) { return (e as NodeJS.ErrnoException).code; } };
     const caps = readFileSync('/proc/self/status', 'utf8').split('\\n').filter((l) => /^(CapEff|CapPrm|CapBnd|NoNewPrivs)/.test(l));
@@ -61,6 +62,7 @@ const programs: Record<string, string> = {
       readSolution: tryIt(() => readFileSync(process.argv[2]!)),
       writeKit: tryIt(() => writeFileSync(process.argv[3]!, 'x')),
       signal: tryIt(() => process.kill(Number(process.argv[4]), 0)),
+      userNamespace: tryIt(() => execFileSync('unshare', ['--user', '--map-root-user', 'true'], { stdio: 'ignore' })),
       rootCaches: readdirSync('/tmp').filter((n) => /^(tsx-|socket-kit-bundles-)/.test(n)),
       found: ['/tmp/left-behind', '/dev/shm/left-behind'].filter((f) => tryIt(() => readFileSync(f)) === 'yes'),
       leave: process.argv[5] !== 'leave' ? 'not asked' : tryIt(() => { writeFileSync('/tmp/left-behind', 'x'); writeFileSync('/dev/shm/left-behind', 'x'); }),
@@ -133,6 +135,7 @@ describe.runIf(sandboxComplete())('with every layer available (root, cgroups, na
     expect(seen.readSolution).toBe('ENOENT'); // not in its world at all
     expect(seen.writeKit).toBe('ENOENT');
     expect(seen.signal).toBe('ESRCH'); // the grader's pid names nothing in its namespace
+    expect(seen.userNamespace).not.toBe('yes'); // seccomp: no user namespace to be "root" in
     expect(seen.rootCaches).toEqual([]); // the host's /tmp (root's bundle and tsx caches) is not there
     expect(seen.leave).toBe('yes'); // a private /tmp and /dev/shm, writable ...
     const again = JSON.parse((await run('whoami.ts', { args: ['/x', '/x', '1'] })).stdout);
@@ -216,7 +219,7 @@ describe.runIf(sandboxComplete())('with every layer available (root, cgroups, na
     delete process.env.SOCKET_KIT_SANDBOX;
     try {
       const r = await run('whoami.ts', { args: [kitPath('solutions', '01-udp-echo', 'server.ts'), path.join(dir, 'writable'), String(process.pid)] });
-      expect(JSON.parse(r.stdout)).toMatchObject({ uid: 0, readSolution: 'yes', writeKit: 'yes', signal: 'yes' });
+      expect(JSON.parse(r.stdout)).toMatchObject({ uid: 0, readSolution: 'yes', writeKit: 'yes', signal: 'yes', userNamespace: 'yes' });
     } finally {
       process.env.SOCKET_KIT_SANDBOX = '1';
     }
