@@ -51,7 +51,11 @@ try {
 }
 
 console.error(`Grading ${count} students on ${labs.map((l) => l.slug).join(', ')} with ${jobs} at a time.`);
-console.error(`Sandbox:\n${sandboxReport().map((l) => `  ${l}`).join('\n')}`);
+const sandbox = sandboxReport();
+console.error(`Sandbox:\n${sandbox.map((l) => `  ${l}`).join('\n')}`);
+if (sandbox.some((l) => l.startsWith('NO'))) {
+  console.error('WARNING: the lines marked NO above are NOT enforced on this machine: a hostile submission can do what they say it cannot.\n         Grade only submissions you trust, or run as root with bubblewrap installed (see README, "The grading sandbox").');
+}
 const progress = new Progress(count);
 const run = await gradeClass({
   submissions,

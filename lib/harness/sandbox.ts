@@ -28,7 +28,7 @@
 // Each layer is used only where this machine allows it (probed once); where one
 // is missing, sandboxReport() says so: nothing is silently faked.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fchmodSync, fstatSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundledEntry } from './bundle.ts';
@@ -113,9 +113,40 @@ export function sandboxReport(): string[] {
     `${on(a.bwrap)} a PID namespace per student: sees only their own processes (bubblewrap)`,
     `${on(a.bwrap)} a network namespace per student in class runs: loopback only, no route out, no other student's ports`,
   ];
+  for (const w of protectCaches()) lines.push(`NO  ${w}`);
   if (!a.root) lines.push('NO  not running as root: the sandbox needs root for uids, cgroups and namespaces. Run the class as root (sudo) on a grading machine.');
   else if (!a.bwrap) lines.push('NO  bubblewrap (bwrap) is missing or does not work here: apt-get install bubblewrap');
   return lines;
+}
+
+/**
+ * Close this user's compile caches in the system's temp (tsx's, the kit's
+ * bundles and drivers) to everyone else: they hold compiled reference
+ * solutions. One made by someone else, or a symlink, is reported: this user
+ * may run what is in it.
+ */
+export function protectCaches(): string[] {
+  const uid = process.getuid?.();
+  if (uid === undefined) return [];
+  const warnings: string[] = [];
+  for (const name of [`tsx-${uid}`, `socket-kit-bundles-${uid}`, `socket-kit-drivers-${uid}`]) {
+    const dir = path.join(os.tmpdir(), name);
+    let fd: number;
+    try {
+      fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'ENOTDIR') warnings.push(`${dir} is not a folder of yours (a symlink?): remove it before grading`);
+      continue;
+    }
+    try {
+      if (fstatSync(fd).uid !== uid) warnings.push(`${dir} was made by another user and may hold code you would run: remove it (rm -rf) before grading`);
+      else fchmodSync(fd, 0o700);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return warnings;
 }
 
 /** Every layer this kit knows is available here. */
