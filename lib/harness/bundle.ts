@@ -43,16 +43,18 @@ function fresh(stampFile: string): boolean {
  * The path of a runnable bundle of `file` (an absolute .ts path), or undefined
  * to run it through tsx. `beside`: write it next to the source instead of the
  * cache (the instructor's sandbox: its private copies, readable by the
- * student's uid, which the owner-only cache is not).
+ * student's uid, which the owner-only cache is not). `rebuild`: ignore a
+ * bundle already there (it may have come with the copy). `strict`: throw a
+ * BundleError with the compiler's message instead of returning undefined.
  */
-export function bundledEntry(file: string, opts: { beside?: boolean; strict?: boolean } = {}): string | undefined {
+export function bundledEntry(file: string, opts: { beside?: boolean; strict?: boolean; rebuild?: boolean } = {}): string | undefined {
   const key = createHash('sha1').update(file).digest('hex').slice(0, 16);
   const dir = opts.beside ? path.dirname(file) : cacheDir();
   if (!dir) return undefined;
   const name = opts.beside ? `.${path.basename(file, '.ts')}.ts.socket-kit` : key;
   const out = path.join(dir, `${name}.mjs`);
   const stampFile = path.join(dir, `${name}.json`);
-  if (fresh(stampFile)) return out;
+  if (!opts.rebuild && fresh(stampFile)) return out;
   try {
     const url = JSON.stringify(pathToFileURL(file).href);
     const result = compiler().buildSync({

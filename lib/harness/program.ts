@@ -230,7 +230,13 @@ export class ServerProcess {
     });
   }
 
+  /** The program's own pid (under the sandbox: not bwrap's, which starts it). */
   get pid(): number {
+    return confinements.get(this.child)?.programPid() ?? this.child.pid!;
+  }
+
+  /** Its process group: the program, and everything it started that did not leave the group. */
+  get group(): number {
     return this.child.pid!;
   }
 

@@ -247,6 +247,8 @@ export interface Ended {
 }
 
 export interface Confinement {
+  /** The program's own pid (not the sandbox's around it), once known. */
+  programPid(): number | undefined;
   /** Signal the program itself (not the sandbox around it). */
   signal(sig: NodeJS.Signals): void;
   /** The program's exit, as it would have been without the sandbox, and why the sandbox stopped it. */
@@ -256,6 +258,7 @@ export interface Confinement {
 }
 
 const plain = (child: ChildProcess): Confinement => ({
+  programPid: () => child.pid,
   signal: (sig) => {
     try {
       child.kill(sig);
@@ -278,8 +281,13 @@ function sandboxEntry(file: string): string {
   const st = statSync(dir);
   // Root writes the bundle there: only into a folder no student uid can change.
   if (st.uid !== 0 || (st.mode & 0o022) !== 0) throw new Error(`the sandbox runs only private copies (root-owned, not group/other-writable): ${dir}`);
-  return bundledEntry(file, { beside: true, strict: true })!;
+  // A bundle found there may have come with the submission (or an older copy):
+  // built anew once per process, whatever its stamp says.
+  const rebuild = !builtHere.has(file);
+  builtHere.add(file);
+  return bundledEntry(file, { beside: true, strict: true, rebuild })!;
 }
+const builtHere = new Set<string>();
 
 /** `--ro-bind` of the folder holding the program: the target being graded when it is inside it, else its own folder. */
 function programRoot(file: string): string {
@@ -431,10 +439,23 @@ function confinement(child: ChildProcess, bwrap: boolean, cgroups: ProgramCgroup
     emptied = cgroups?.empty();
   });
   return {
+    programPid() {
+      if (!bwrap) return child.pid;
+      if (pid !== undefined && parentOf(pid) === child.pid) return pid;
+      // Its status line not read yet (it races the program's first output): bwrap's only child is the program.
+      try {
+        const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+        if (kids.length === 1) return (pid = kids[0]);
+      } catch {
+        /* gone */
+      }
+      return undefined;
+    },
     signal(sig) {
       try {
+        const program = this.programPid();
         if (!bwrap) child.kill(sig);
-        else if (pid !== undefined && parentOf(pid) === child.pid) process.kill(pid, sig);
+        else if (program !== undefined) process.kill(program, sig);
         else if (child.exitCode === null && child.signalCode === null) child.kill(sig); // not started yet: stopping bwrap stops it
       } catch {
         /* gone */

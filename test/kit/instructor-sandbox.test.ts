@@ -5,7 +5,7 @@
 // program is bounded by design (a fork loop stops at 300, a flood at 64 MiB), so
 // a sandbox bug fails a test instead of taking the machine down.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -141,6 +141,16 @@ describe.runIf(sandboxComplete())('with every layer available (root, cgroups, na
     const again = JSON.parse((await run('whoami.ts', { args: ['/x', '/x', '1'] })).stdout);
     expect(again.found).toEqual([]); // ... that the next program starts without
     expect(existsSync('/tmp/left-behind') || existsSync('/dev/shm/left-behind')).toBe(false); // and the host never had
+  });
+
+  test('a bundle that came with the copy is not trusted: the program runs what its source says', async () => {
+    // A stamp that names an unchanged file would pass the bundle off as fresh.
+    writeFileSync(path.join(dir, 'smuggled.ts'), 'console.log("from the source");\n');
+    writeFileSync(path.join(dir, '.smuggled.ts.socket-kit.mjs'), 'console.log("from a bundle that came with the submission");\n');
+    const node = statSync(process.execPath);
+    writeFileSync(path.join(dir, '.smuggled.ts.socket-kit.json'), JSON.stringify({ inputs: [[process.execPath, node.mtimeMs, node.size]] }));
+    const r = await run('smuggled.ts');
+    expect(r.stdout.trim(), r.describe()).toBe('from the source');
   });
 
   test('a fork loop stops at the process limit, and nothing it forked survives, detached or not', async () => {
