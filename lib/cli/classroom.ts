@@ -1,47 +1,28 @@
-// npm run classroom -- [--out DIR] [--lab LAB]...   writes DIR/.github/classroom/autograding.json
-//                                                    and DIR/.github/workflows/classroom.yml
-// npx tsx lib/cli/classroom.ts check SLUG ID [--target DIR]
-//   what each Classroom entry runs: passes (exit 0) when that one test passes.
+// npm run classroom -- [--out DIR] [--lab LAB]...
+// Writes DIR/.github/workflows/classroom.yml: the GitHub Classroom autograding
+// workflow, one step per public graded test. (Each step runs
+// lib/cli/classroom-check.ts in the student's repository.)
 import path from 'node:path';
-import { findLab, resolveLabs } from '../course.ts';
-import { kitPath } from '../paths.ts';
-import { formatLab } from '../grader/report.ts';
-import { labResultCached, testId, writeClassroom } from '../instructor/classroom.ts';
-import { parse } from './args.ts';
+import { resolveLabs } from '../course.ts';
+import { WORKFLOW_FILE, writeClassroom } from '../instructor/classroom.ts';
+import { parse, usageError } from './args.ts';
 
 const USAGE =
   'npm run classroom -- [--out DIR] [--lab LAB]...\n' +
-  '  writes DIR/.github/classroom/autograding.json (one entry per graded test) and the workflow that runs it.\n' +
-  'npx tsx lib/cli/classroom.ts check SLUG ID [--target DIR]   (what each entry runs)';
+  '  writes DIR/.github/workflows/classroom.yml: one command-grader step per graded test, and the reporter.';
 const { values, positionals } = parse(
   process.argv.slice(2),
-  { out: { type: 'string' }, lab: { type: 'string', multiple: true }, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const,
+  { out: { type: 'string' }, lab: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } as const,
   USAGE,
 );
-
-if (positionals[0] === 'check') {
-  const [, slug, id] = positionals;
-  if (!slug || !id) {
-    console.error(`Usage: ${USAGE}`);
-    process.exit(2);
-  }
-  const lab = findLab(slug);
-  const target = path.resolve(values.target ?? kitPath('labs'));
-  const { result, cached } = await labResultCached(lab, target);
-  const test = result.tests.find((t) => testId(t.name) === id);
-  if (!test) {
-    // The lab could not run at all (a broken test file, say), or the config is older than the tests.
-    console.log(formatLab(result));
-    console.log(`\nNo graded test with id ${id} in ${slug}: regenerate .github/classroom/autograding.json with \`npm run classroom\`.`);
-    process.exit(1);
-  }
-  console.log(formatLab({ ...result, tests: [test], error: undefined }));
-  if (cached) console.log(`(from this run's grading of ${slug})`);
-  process.exit(test.passed ? 0 : 1);
-}
-
+if (positionals.length) usageError(USAGE, `'${positionals[0]}': classroom takes no command (each step runs lib/cli/classroom-check.ts).`);
 const out = path.resolve(values.out ?? '.');
-const labs = resolveLabs((values.lab as string[] | undefined) ?? []);
+let labs;
+try {
+  labs = resolveLabs((values.lab as string[] | undefined) ?? []);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
 const tests = await writeClassroom(out, labs);
-console.log(`Wrote ${path.join(out, '.github/classroom/autograding.json')}: ${tests.length} tests, ${tests.reduce((s, t) => s + t.points, 0)} points.`);
-console.log(`Wrote ${path.join(out, '.github/workflows/classroom.yml')}.`);
+console.log(`Wrote ${path.join(out, WORKFLOW_FILE)}: ${tests.length} tests, ${tests.reduce((s, t) => s + t.points, 0)} points.`);

@@ -1,5 +1,6 @@
 // The shape of a grade, shared by the grader, the course map, the site and the
 // instructor's exports. Lab totals are computed here and nowhere else.
+import type { Wire } from '../harness/transcript.ts';
 
 export interface TestResult {
   name: string;
@@ -8,6 +9,8 @@ export interface TestResult {
   /** Why it failed: the transcript, the expectation and the hint. */
   message?: string;
   ms: number;
+  /** A failing test's conversation, event by event, for the site to draw. Older grades have none. */
+  wire?: Wire;
 }
 
 export interface LabResult {

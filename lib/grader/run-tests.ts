@@ -8,6 +8,7 @@ import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { POINTS_RE } from '../harness/lab-test.ts';
+import { takeWire, WIRE_ENV } from '../harness/transcript.ts';
 import type { LabResult, TestResult } from './results.ts';
 
 interface JsonAssertion {
@@ -71,12 +72,14 @@ export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabRes
         if (file.message && file.assertionResults.length === 0) errors.push(cleanMessage(file.message));
         for (const a of file.assertionResults) {
           const m = POINTS_RE.exec(a.title);
+          const { text, wire } = takeWire(a.failureMessages?.join('\n') ?? '');
           tests.push({
             name: a.title.replace(POINTS_RE, ''),
             points: m ? Number(m[1]) : 0,
             passed: a.status === 'passed',
-            message: a.status === 'passed' ? undefined : cleanMessage(a.failureMessages?.join('\n') || `the test was ${a.status}`),
+            message: a.status === 'passed' ? undefined : cleanMessage(text || `the test was ${a.status}`),
             ms: Math.round(a.duration ?? 0),
+            ...(wire && a.status !== 'passed' ? { wire } : {}),
           });
         }
       }
@@ -107,7 +110,7 @@ function spawnVitest(files: string[], outputFile: string, opts: RunOptions): Pro
         cwd: KIT_ROOT,
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, ...opts.env, SOCKET_KIT_TARGET: path.resolve(opts.target), FORCE_COLOR: '0' },
+        env: { ...process.env, ...opts.env, SOCKET_KIT_TARGET: path.resolve(opts.target), FORCE_COLOR: '0', [WIRE_ENV]: '1' },
       },
     );
     let stderr = '';

@@ -3,6 +3,7 @@
 // program; these make it happen on loopback, where it rarely does by itself.
 // Seeded, so a failure can be replayed: SOCKET_KIT_SEED=<seed>.
 import type net from 'node:net';
+import { transcriptOf } from './transcript.ts';
 
 /** mulberry32: a small, fast, seedable PRNG. Returns floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -49,8 +50,10 @@ export async function chaosWrite(
 ): Promise<void> {
   const rand = prng(seed ^ 0x5eed);
   socket.setNoDelay(true);
+  const sent = transcriptOf(socket)?.pieces('C'); // the pieces as they go, for the site's picture
   for (const piece of randomSplit(data, seed, opts.maxChunk ?? 7)) {
     if (socket.destroyed || socket.writableEnded) return; // the peer is gone: the reader reports why
+    sent?.(piece);
     if (!socket.write(piece)) {
       await new Promise<void>((resolve) => {
         const done = () => {

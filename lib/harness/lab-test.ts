@@ -16,7 +16,7 @@ import { failureHint } from '../tools/hints.ts';
 import { LabFailure } from './failure.ts';
 import { runProgram, startServer, type RunResult, type ServerProcess, type SpawnOptions } from './program.ts';
 import { TcpClient, type ClientOptions } from './tcp-client.ts';
-import { Transcript } from './transcript.ts';
+import { Transcript, wireTrailer } from './transcript.ts';
 import { UdpClient } from './udp-client.ts';
 
 /** The folder being graded, laid out like labs/: SOCKET_KIT_TARGET, else solutions/ (the kit's own run). */
@@ -134,6 +134,7 @@ function explain(err: unknown, lab: Lab, ctx: LabContext, hintId?: string): Erro
   // The hint that fits this failure. It is not marked seen: `npm run hint` walks the
   // hints from a nudge upwards on its own, and one grade of a starter shows them all.
   if (hintId) message += `\n\n${failureHint(lab, hintId, false)}`;
+  message += wireTrailer(ctx.transcript, ctx.startedServers.map((s) => s.exit)); // for the site's picture; the grader takes it off
   const out = new LabFailure(message);
   out.stack = `LabFailure: ${message}`;
   return out;

@@ -157,12 +157,14 @@ function sweepStudentDirs(): void {
  * Open a student's sandbox (root and bwrap only: check sandboxAbilities first).
  * `network: false` keeps the host's network namespace (a process that cannot
  * enter another one itself, such as a test file running programs directly).
+ * `tmp`: where its folder goes (default: the system's temp).
  */
-export function openStudentSandbox(opts: { uid: number; network?: boolean }): StudentSandbox {
+export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?: string }): StudentSandbox {
   const { uid } = opts;
   const network = opts.network !== false;
   sweepStudentDirs();
-  const dir = mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`)); // 0700, root
+  // In `tmp` when given (a class run's own temp folder, removed with it), else the system's.
+  const dir = mkdtempSync(path.join(opts.tmp ?? os.tmpdir(), `${PREFIX}${process.pid}-`)); // 0700, root
   const etc = path.join(dir, 'etc');
   mkdirSync(etc, { mode: 0o755 });
   for (const [name, text] of Object.entries(etcFiles(uid))) writeFileSync(path.join(etc, name), text, { mode: 0o644 });

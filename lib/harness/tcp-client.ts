@@ -32,7 +32,7 @@ export class TcpClient {
     readonly socket: net.Socket,
     private readonly opts: ClientOptions,
   ) {
-    this.transcript = opts.transcript ?? new Transcript();
+    this.transcript = (opts.transcript ?? new Transcript()).lane(socket); // this connection's entries, in the shared transcript
     this.timeoutMs = scaled(opts.timeoutMs ?? 3000);
     this.strictCRLF = opts.strictCRLF ?? true;
     socket.on('data', (c: Buffer) => {
@@ -85,9 +85,11 @@ export class TcpClient {
     for (;;) {
       const v = ready();
       if (v !== undefined) return v;
+      const left = deadline - Date.now();
+      if (this.error || this.ended) this.transcript.closed('S', this.error ? 'reset' : 'fin');
+      else if (left <= 0) this.transcript.timedOut('C', ms);
       if (this.error) await this.failChecked(`connection error (${(this.error as NodeJS.ErrnoException).code ?? this.error.message})`, what);
       if (this.ended) await this.failChecked('the server closed the connection', what);
-      const left = deadline - Date.now();
       if (left <= 0) await this.failChecked(`nothing within ${seconds(ms)}`, what);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
@@ -109,6 +111,7 @@ export class TcpClient {
   fail(got: string, expected: string): never {
     this.opts.server?.assertAlive(`the test waited for ${expected}`);
     const partial = this.buf.length ? `\n  (bytes received but not yet a full reply: ${showBytes(this.buf)})` : '';
+    if (this.buf.length) this.transcript.unread('S', this.buf);
     throw new LabFailure(`waited for ${expected}; instead, ${got}.\n${this.transcript.render(`expected ${expected}`)}${partial}`);
   }
 
@@ -117,7 +120,7 @@ export class TcpClient {
   /** Send one line; CRLF is added. */
   send(line: string): void {
     this.lastSent = line;
-    this.transcript.add('C', showLine(line + '\r\n'));
+    this.transcript.add('C', showLine(line + '\r\n'), { bytes: Buffer.from(line + '\r\n') });
     this.socket.write(line + '\r\n');
   }
 
@@ -125,7 +128,7 @@ export class TcpClient {
   sendRaw(data: Buffer | string, label?: string): void {
     const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     this.lastSent = label ?? showBytes(b);
-    this.transcript.add('C', label ?? showBytes(b));
+    this.transcript.add('C', label ?? showBytes(b), { bytes: b });
     this.socket.write(b);
   }
 
@@ -138,7 +141,7 @@ export class TcpClient {
       this.buf = this.buf.subarray(i + 1);
       return line;
     }, what, ms);
-    this.transcript.add('S', showLine(raw));
+    this.transcript.add('S', showLine(raw), { bytes: raw });
     if (this.strictCRLF && !(raw.length >= 2 && raw[raw.length - 2] === 0x0d)) {
       this.fail('a line ended by a bare LF', `${what}, ended by CRLF ("\\r\\n")`);
     }
@@ -183,10 +186,11 @@ export class TcpClient {
       if (this.buf.length) {
         const extra = this.buf;
         this.buf = Buffer.alloc(0);
-        this.transcript.add('S', showLine(extra));
+        this.transcript.add('S', showLine(extra), { bytes: extra });
         throw new LabFailure(`expected ${what}, but it sent more.\n${this.transcript.render('expected the connection to close here')}`);
       }
       const left = deadline - Date.now();
+      if (left <= 0) this.transcript.timedOut('C', ms ?? this.timeoutMs);
       if (left <= 0) throw new LabFailure(`expected ${what}, but it stayed open for ${seconds(ms ?? this.timeoutMs)}.\n${this.transcript.render('expected the server to close the connection')}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 50));
@@ -196,14 +200,14 @@ export class TcpClient {
         };
       });
     }
-    this.transcript.note('(server closed the connection)');
+    this.transcript.closed('S', this.error ? 'reset' : 'fin', '(server closed the connection)');
   }
 
   // ---- byte stream ---------------------------------------------------------
 
   /** Write bytes, waiting for the socket to accept them (honours backpressure). */
   async write(data: Buffer, label?: string): Promise<void> {
-    this.transcript.add('C', label ?? showBytes(data));
+    this.transcript.add('C', label ?? showBytes(data), { bytes: data });
     if (this.socket.destroyed) return; // the peer is gone: the next read reports why
     if (!this.socket.write(data)) {
       await new Promise<void>((resolve) => {
@@ -220,7 +224,7 @@ export class TcpClient {
 
   /** Half-close: no more data from us (shutdown(SHUT_WR) in C). */
   end(): void {
-    this.transcript.note('(client half-closed: end())');
+    this.transcript.closed('C', 'fin', '(client half-closed: end())');
     this.socket.end();
   }
 
@@ -232,7 +236,7 @@ export class TcpClient {
       this.buf = this.buf.subarray(n);
       return b;
     }, what, ms);
-    this.transcript.add('S', showBytes(got));
+    this.transcript.add('S', showBytes(got), { bytes: got });
     return got;
   }
 
@@ -242,6 +246,7 @@ export class TcpClient {
     while (!this.ended && !this.error) {
       const left = deadline - Date.now();
       if (left <= 0) {
+        this.transcript.timedOut('C', ms ?? this.timeoutMs);
         const had = this.buf.length;
         await this.failChecked(`no end of stream within ${seconds(ms ?? this.timeoutMs)} (${had} bytes received so far)`, what);
       }
@@ -255,8 +260,8 @@ export class TcpClient {
     }
     const all = this.buf;
     this.buf = Buffer.alloc(0);
-    this.transcript.add('S', showBytes(all));
-    this.transcript.note('(server closed the connection)');
+    this.transcript.add('S', showBytes(all), { bytes: all });
+    this.transcript.closed('S', this.error ? 'reset' : 'fin', '(server closed the connection)');
     return all;
   }
 

@@ -14,7 +14,7 @@ export class UdpClient {
     readonly socket: dgram.Socket,
     private readonly opts: { server?: ServerProcess; timeoutMs?: number; transcript?: Transcript },
   ) {
-    this.transcript = opts.transcript ?? new Transcript();
+    this.transcript = (opts.transcript ?? new Transcript()).lane();
     this.timeoutMs = scaled(opts.timeoutMs ?? 2000);
     socket.on('message', (msg, from) => {
       this.inbox.push({ msg, from });
@@ -41,7 +41,7 @@ export class UdpClient {
   }
 
   async send(data: Buffer, port: number, host = '127.0.0.1'): Promise<void> {
-    this.transcript.add('C', showBytes(data));
+    this.transcript.add('C', showBytes(data), { bytes: data });
     await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (e) => (e ? reject(e) : resolve())));
   }
 
@@ -50,6 +50,7 @@ export class UdpClient {
     const got = await this.tryReceive(ms);
     if (!got) {
       this.opts.server?.assertAlive(`the test waited for ${what}`);
+      this.transcript.timedOut('C', ms);
       throw new LabFailure(`no datagram within ${seconds(ms)}: expected ${what}.\n${this.transcript.render(`expected ${what}`)}`);
     }
     return got;
@@ -67,7 +68,7 @@ export class UdpClient {
       });
     }
     const got = this.inbox.shift() ?? null;
-    if (got) this.transcript.add('S', showBytes(got.msg));
+    if (got) this.transcript.add('S', showBytes(got.msg), { bytes: got.msg });
     return got;
   }
 

@@ -1,108 +1,101 @@
-// GitHub Classroom: a generated .github/classroom/autograding.json with one
-// entry per public graded test (its points, all-or-nothing, are exactly that
-// test's), and the workflow that runs it. Each entry runs the kit's grader:
-// the first entry of a lab grades the whole lab once and caches the result;
-// the others read it. Hidden tests cannot run in Classroom: the student's
-// repository would have to contain them.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// GitHub Classroom: the workflow Classroom itself generates today, written for
+// the kit's tests. One `classroom-resources/autograding-command-grader@v1` step
+// per public graded test (its points, all or nothing, are exactly that test's),
+// each running lib/cli/classroom-check.ts, then one
+// `classroom-resources/autograding-grading-reporter@v1` step that reads every
+// step's result (the `<ID>_RESULTS` variables) and reports the points to
+// Classroom. The first step of a lab grades the whole lab once, into the job's
+// temporary folder (never a file of the student's repository); the others read it.
+// Hidden tests cannot run in Classroom: the student's repository would hold them.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { stringify } from 'yaml';
+import { testId } from '../classroom.ts';
 import type { Lab } from '../course.ts';
-import { STATE_DIR } from '../paths.ts';
-import { runLabTests } from '../grader/run-tests.ts';
-import type { LabResult } from '../grader/results.ts';
 import { listTests, type ListedTest } from './list-tests.ts';
 
-/** A short, shell-safe id for a test: names carry quotes and colons. */
-export const testId = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 10);
+export const COMMAND_GRADER = 'classroom-resources/autograding-command-grader@v1';
+export const REPORTER = 'classroom-resources/autograding-grading-reporter@v1';
+export const WORKFLOW_FILE = path.join('.github', 'workflows', 'classroom.yml');
 
-export interface ClassroomTest {
+
+/**
+ * A step id for the n-th test of a lab: letters and digits only (the reporter
+ * accepts no other, and reads `<ID in capitals>_RESULTS`), starting with a letter.
+ */
+export const stepId = (slug: string, n: number) => `lab${slug.replace(/[^a-z0-9]/gi, '').toLowerCase()}t${n}`;
+
+/** Where the job keeps each lab's result: the runner's temporary folder, new for every job. */
+export const RESULTS_DIR = '${{ runner.temp }}/socket-kit-classroom';
+
+/** Minutes a step may take. The first step of a lab grades all of it (the POP3 labs drive real clients). */
+const TIMEOUT_MINUTES = 10;
+
+interface WorkflowStep {
   name: string;
-  setup: string;
-  run: string;
-  input: string;
-  output: string;
-  comparison: 'exact' | 'included' | 'regex';
-  /** Minutes. */
-  timeout: number;
-  points: number;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | number>;
+  env?: Record<string, string>;
 }
 
-export function autogradingConfig(tests: ListedTest[]): { tests: ClassroomTest[] } {
-  const seen = new Set<string>();
+/** The workflow, as an object (tests read it), for the public graded tests given. */
+export function classroomWorkflow(tests: ListedTest[]): Record<string, unknown> {
+  const perLab = new Map<string, number>();
+  const graders: WorkflowStep[] = tests.map((t) => {
+    const n = (perLab.get(t.slug) ?? 0) + 1;
+    perLab.set(t.slug, n);
+    const testName = `${t.slug}: ${t.name}`;
+    return {
+      name: testName,
+      id: stepId(t.slug, n),
+      uses: COMMAND_GRADER,
+      with: {
+        'test-name': testName,
+        command: `npx tsx lib/cli/classroom-check.ts ${t.slug} ${testId(t.name)} --results "${RESULTS_DIR}"`,
+        timeout: TIMEOUT_MINUTES,
+        'max-score': t.points,
+      },
+    };
+  });
+  const ids = graders.map((g) => g.id!);
+  if (new Set(ids).size !== ids.length) throw new Error(`two tests got one step id: ${ids.join(', ')}`);
   return {
-    tests: tests.map((t, i) => {
-      const firstOfLab = !seen.has(t.slug);
-      seen.add(t.slug);
-      return {
-        name: `${t.slug}: ${t.name}`,
-        setup: i === 0 ? 'npm ci --no-audit --no-fund' : '',
-        run: `npx tsx lib/cli/classroom.ts check ${t.slug} ${testId(t.name)}`,
-        input: '',
-        output: '',
-        comparison: 'included',
-        // The first entry of a lab grades all of it; the rest read the cached result.
-        timeout: firstOfLab ? 10 : 2,
-        points: t.points,
-      };
-    }),
+    name: 'Autograding Tests',
+    on: ['push', 'repository_dispatch', 'workflow_dispatch'],
+    permissions: { checks: 'write', actions: 'read', contents: 'read' },
+    jobs: {
+      'run-autograding-tests': {
+        'runs-on': 'ubuntu-latest',
+        if: "github.actor != 'github-classroom[bot]'",
+        steps: [
+          { name: 'Checkout code', uses: 'actions/checkout@v4' },
+          { name: 'Set up Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': 20, cache: 'npm' } },
+          { name: 'Install', run: 'npm ci --no-audit --no-fund' },
+          ...graders,
+          {
+            name: 'Autograding Reporter',
+            uses: REPORTER,
+            env: Object.fromEntries(ids.map((id) => [`${id.toUpperCase()}_RESULTS`, `\${{ steps.${id}.outputs.result }}`])),
+            with: { runners: ids.join(',') },
+          },
+        ],
+      },
+    },
   };
 }
 
-export const WORKFLOW = `# Generated by \`npm run classroom\`: runs .github/classroom/autograding.json.
-name: Autograding
-on: [push, workflow_dispatch, repository_dispatch]
-permissions:
-  checks: write
-  actions: read
-  contents: read
-jobs:
-  autograding:
-    runs-on: ubuntu-latest
-    if: github.actor != 'github-classroom[bot]'
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 20
-      - uses: education/autograding@v1
+const HEADER = `# Generated by \`npm run classroom\` from the kit's graded tests: one step per
+# test, worth that test's points; the reporter sends the total to GitHub Classroom.
+# Regenerate it (do not edit it) when the tests change.
 `;
 
-/** Write the Classroom files under `root` (a handout, say). Returns the tests it lists. */
-export async function writeClassroom(root: string, labs: Lab[], listed?: ListedTest[]): Promise<ClassroomTest[]> {
-  const config = autogradingConfig(listed ?? (await listTests(labs)));
-  mkdirSync(path.join(root, '.github', 'classroom'), { recursive: true });
-  mkdirSync(path.join(root, '.github', 'workflows'), { recursive: true });
-  writeFileSync(path.join(root, '.github', 'classroom', 'autograding.json'), JSON.stringify(config, null, 2) + '\n');
-  writeFileSync(path.join(root, '.github', 'workflows', 'classroom.yml'), WORKFLOW);
-  return config.tests;
-}
-
-const cacheFile = (slug: string) => path.join(process.env.SOCKET_KIT_STATE ?? STATE_DIR, 'classroom', `${slug}.json`);
-
-/** Newest modification time of anything in a folder. */
-function newest(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let t = statSync(dir).mtimeMs;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** A lab's result, graded once per change of the lab folder. */
-export async function labResultCached(lab: Lab, target: string): Promise<{ result: LabResult; cached: boolean }> {
-  const file = cacheFile(lab.slug);
-  try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { target: string; at: number; result: LabResult };
-    if (c.target === target && c.at >= newest(path.join(target, lab.slug))) return { result: c.result, cached: true };
-  } catch {
-    /* no cache yet */
-  }
-  const at = Date.now();
-  const [result] = await runLabTests([lab], { target });
+/** Write the Classroom workflow under `root` (a handout, say). Returns the tests it grades. */
+export async function writeClassroom(root: string, labs: Lab[], listed?: ListedTest[]): Promise<ListedTest[]> {
+  const tests = listed ?? (await listTests(labs));
+  const file = path.join(root, WORKFLOW_FILE);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ target, at, result }));
-  return { result: result!, cached: false };
+  writeFileSync(file, HEADER + stringify(classroomWorkflow(tests), { lineWidth: 0 }));
+  return tests;
 }

@@ -1,7 +1,9 @@
-// The student repository: lessons, lab starters, the kit (lib), the public
-// tests and their helpers, a README for students, hidden-tests.json (how many
-// hidden tests each lab has and their points — never the tests) and the GitHub
-// Classroom config. Never the solutions, the hidden tests or the kit's own tests.
+// The student repository: lessons, lab starters, the student's side of the kit
+// (grader, harness, site, tools), the public tests and their helpers, a README
+// for students, hidden-tests.json (how many hidden tests each lab has and their
+// points — never the tests) and the GitHub Classroom workflow. Never the
+// solutions, the hidden tests, the kit's own tests and fixtures, or the
+// instructor's tools (lib/instructor and its commands).
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { course, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
@@ -13,11 +15,25 @@ import { listTests } from './list-tests.ts';
 /** What a student gets, relative to the kit. Everything else stays behind. */
 const TOP_FILES = ['course.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'vitest.config.ts', '.gitignore'];
 const TOP_DIRS = ['lessons', 'labs', 'lib', 'test'];
-/** Under those folders, never: the kit's own tests, the hidden tests, the instructor's fixture class. */
-const NEVER = ['test/kit', 'test/hidden', 'test/fixtures/class', 'solutions'].map((p) => path.join(KIT_ROOT, p));
+/** Under those folders, never: the kit's own tests and their fixtures, the hidden tests, the instructor's tools. */
+const NEVER = [
+  'solutions',
+  'test/kit',
+  'test/hidden',
+  'test/fixtures/class',
+  'test/fixtures/hostile-class',
+  'test/fixtures/mutants',
+  'test/fixtures/programs',
+  'test/fixtures/site',
+  'lib/instructor',
+  'lib/cli/autograde.ts',
+  'lib/cli/classroom.ts',
+  'lib/cli/gradescope.ts',
+  'lib/cli/handout.ts',
+].map((p) => path.join(KIT_ROOT, p));
 
-/** Scripts that make no sense without the instructor's files. */
-const INSTRUCTOR_SCRIPTS = ['autograde', 'handout', 'gradescope', 'bench'];
+/** Scripts of the instructor's tools, and the kit's benchmarks: not in a student's package.json. */
+const INSTRUCTOR_SCRIPTS = ['autograde', 'handout', 'gradescope', 'classroom', 'bench'];
 
 export interface Handout {
   dir: string;
@@ -73,7 +89,8 @@ the public tests check, passes them.
 ## Submitting
 
 Commit and push. If your course uses GitHub Classroom, every push runs the
-public tests (\`.github/classroom/autograding.json\`) and shows your points.
+public tests (\`.github/workflows/classroom.yml\`, one step per test) and shows
+your points in the Actions tab.
 `;
 }
 
@@ -121,7 +138,7 @@ export async function makeHandout(dir: string, labs: Lab[] = allLabs()): Promise
   for (const t of open) points.set(t.slug, (points.get(t.slug) ?? 0) + t.points);
   writeFileSync(path.join(dir, 'README.md'), studentReadme(labs, points, hidden));
   await writeClassroom(dir, labs, open);
-  return { dir, hidden, files: files + 4 };
+  return { dir, hidden, files: files + 3 }; // and the README, hidden-tests.json and the workflow
 }
 
 /** Remove a handout folder (tests, a rebuilt handout). */

@@ -27,6 +27,6 @@ export function manifestOf(labs: Lab[], hidden: ListedTest[]): HiddenManifest {
 }
 
 /** Split a lab's results into the public tests and the hidden ones (by name: names are unique per lab). */
-export function isHidden(hidden: ListedTest[], slug: string, name: string): boolean {
+export function isHidden(hidden: Pick<ListedTest, 'slug' | 'name'>[], slug: string, name: string): boolean {
   return hidden.some((h) => h.slug === slug && h.name === name);
 }

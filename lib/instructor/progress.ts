@@ -32,6 +32,12 @@ export class Progress {
     }
   }
 
+  /** Something to say about a student before their grade (a folder the grader did not recognise). */
+  note(student: string, text: string): void {
+    this.out.write(this.tty ? `\r\x1b[K  ${student}: note: ${text}\n` : `  ${student}: note: ${text}\n`);
+    this.draw();
+  }
+
   eta(): string {
     if (this.done === 0) return 'ETA …';
     const per = (Date.now() - this.started) / this.done;

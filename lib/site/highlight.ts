@@ -57,6 +57,32 @@ function terminalLines(text: string): Html {
 
 const PLAIN = ['', 'text', 'txt', 'pop3'];
 
+/**
+ * Two transcripts side by side in one block (POP3 beside FTP, say): the
+ * column where every long line has a gap and a C:/S: line starts. Undefined
+ * when the block is not laid out that way.
+ */
+export function splitColumns(code: string): [string, string] | undefined {
+  const lines = code.split('\n');
+  const widest = Math.max(...lines.map((l) => l.length));
+  for (let k = 12; k < widest - 2; k++) {
+    const long = lines.filter((l) => l.trimEnd().length > k);
+    const fits = long.length > 0 && long.every((l) => l.slice(k - 2, k) === '  ' && l[k] !== ' ');
+    if (!fits || !long.some((l) => TRANSCRIPT_LINE.test(l.slice(k)))) continue;
+    const left = lines.map((l) => l.slice(0, k).trimEnd()).join('\n');
+    const right = lines.map((l) => l.slice(k).trimEnd()).join('\n');
+    if (isTranscript(left) && isTranscript(right)) return [left, right];
+  }
+  return undefined;
+}
+
+/** One transcript: its first line is its caption when it is not spoken (e.g. "POP3 (status tokens)"). */
+function transcriptFigure(code: string): Html {
+  const lines = code.replace(/^\n+|\n+$/g, '').split('\n');
+  const caption = lines.length > 1 && !TRANSCRIPT_LINE.test(lines[0]!) ? lines.shift()!.trim() : undefined;
+  return html`<figure class="code transcript" data-lang="transcript"><figcaption>${caption ? html`<span class="tcap">${caption}</span>` : ''}<span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(lines.join('\n'))}</code></pre></figure>`;
+}
+
 /** A fenced code block as a figure: highlighted code, a C:/S: transcript, a terminal session, or plain text. */
 export function renderCode(code: string, lang: string | undefined): Html {
   const name = (lang ?? '').trim().split(/\s+/)[0]!.toLowerCase();
@@ -66,7 +92,10 @@ export function renderCode(code: string, lang: string | undefined): Html {
     return html`<figure class="code" data-lang="${id}"><figcaption>${LABELS[id] ?? name}</figcaption><pre><code class="hljs language-${id}">${raw(body)}</code></pre></figure>`;
   }
   if (PLAIN.includes(name) && isTranscript(code)) {
-    return html`<figure class="code transcript" data-lang="transcript"><figcaption><span class="tl-c"><span class="who">C:</span> client</span> <span class="tl-s"><span class="who">S:</span> server</span></figcaption><pre><code>${transcriptLines(code)}</code></pre></figure>`;
+    // Side by side on a wide screen, one above the other on a phone: never cut off.
+    const pair = splitColumns(code);
+    if (pair) return html`<div class="transcript-pair">${transcriptFigure(pair[0])}${transcriptFigure(pair[1])}</div>`;
+    return transcriptFigure(code);
   }
   if (PLAIN.includes(name) && /^\$ /m.test(code)) {
     return html`<figure class="code terminal" data-lang="terminal"><figcaption>terminal</figcaption><pre><code>${terminalLines(code)}</code></pre></figure>`;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Marked, Renderer, type Tokens } from 'marked';
 import { escapeHtml } from './html.ts';
 import { renderCode } from './highlight.ts';
-import { inlineDiagram, isDiagramPath } from './diagrams.ts';
+import { inlineDiagram, isDiagramPath, wireDiagram } from './diagrams.ts';
 import { rfcLinks } from './rfc.ts';
 import { PAGE_IDS, fileUrl, mediaUrl } from './urls.ts';
 
@@ -94,6 +94,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
   const problem = (msg: string) => out.problems.push(`${where}: ${msg}`);
   const idCounts = new Map<string, number>();
   let inLink = 0;
+  let figures = 0; // numbers the drawn conversations, whose ids must be unique on the page
 
   /** Where a relative link leads on the site, or undefined (and a problem) when it leads nowhere. */
   function resolve(href: string, label: string): string | undefined {
@@ -162,7 +163,20 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
         // A diagram alone in its paragraph is a figure, which may not sit inside <p>.
         return /^<figure[\s\S]*<\/figure>$/.test(inner.trim()) ? inner + '\n' : `<p>${inner}</p>\n`;
       },
+      blockquote({ tokens }: Tokens.Blockquote) {
+        // "> Answer: …" (in a Check yourself list, say) is folded until the reader opens it.
+        const inner = this.parser.parse(tokens);
+        const answer = /^<p>(?:<strong>Answer:?<\/strong>:?|Answer:)\s*/.exec(inner);
+        if (answer) {
+          const rest = `<p>${inner.slice(answer[0].length)}`.replace(/^<p><\/p>\s*/, '');
+          return `<details class="answer"><summary>Answer</summary>\n${rest}</details>\n`;
+        }
+        return `<blockquote>\n${inner}</blockquote>\n`;
+      },
       code({ text, lang }: Tokens.Code) {
+        // ```wire The caption: a conversation, drawn as a sequence diagram.
+        const wire = /^wire\b\s*(.*)$/.exec(lang ?? '');
+        if (wire) return wireDiagram(text, `wire-${++figures}`, wire[1] || undefined).text + '\n';
         return renderCode(text, lang).text + '\n';
       },
       codespan({ text }: Tokens.Codespan) {
@@ -206,7 +220,7 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
         }
         if (isDiagramPath(abs)) {
           out.diagrams.push(abs);
-          return inlineDiagram(abs, text, title ?? undefined);
+          return inlineDiagram(abs, text, title ?? undefined, `wire-${++figures}`);
         }
         const fromRoot = path.relative(ctx.root, abs);
         if (fromRoot.startsWith('..') || path.isAbsolute(fromRoot) || PRIVATE.includes(fromRoot.split(path.sep)[0]!)) {

@@ -16,6 +16,9 @@ export interface SiteInfo {
   live: boolean;
 }
 
+/** Live pages carry this tag; the server that serves them fills in its token for site.js. */
+export const LIVE_META = '<meta name="socket-kit-live">';
+
 export function splitTitle(title: string): { name: string; tagline: string } {
   const at = title.indexOf(':');
   return at < 0 ? { name: title, tagline: '' } : { name: title.slice(0, at).trim(), tagline: title.slice(at + 1).trim() };
@@ -41,6 +44,7 @@ export function layout(a: LayoutArgs): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+${a.site.live ? raw(LIVE_META) : ''}
 <title>${a.title}</title>
 <link rel="stylesheet" href="${r}assets/site.css">
 <link rel="icon" href="${r}assets/favicon.svg" type="image/svg+xml">
@@ -100,7 +104,7 @@ ${nextStep(rows, site)}
 <section aria-labelledby="lessons-h">
 <h2 id="lessons-h">The lessons</h2>
 <ol class="labs">
-${rows.map((r) => html`<li class="lab-card${r.lesson ? '' : ' coming'}${r.done ? ' done' : ''}">
+${rows.map((r) => html`<li class="lab-card${r.lesson ? '' : ' coming'}${r.done ? ' done' : ''}" data-lab="${r.lab.slug}">
 <span class="lab-no" aria-hidden="true">${labNo(r.lab.slug)}</span>
 <div class="lab-body">
 <h3><a href="${lessonUrl(r.lab.slug)}"><span class="visually-hidden">Lab ${labNo(r.lab.slug)}: </span>${r.lab.title}</a>${r.lesson ? '' : html` <span class="tag">lesson coming</span>`}</h3>
@@ -167,10 +171,10 @@ export function lessonPage(a: LessonPageArgs): string {
   const prev = a.rows[a.index - 1];
   const next = a.rows[a.index + 1];
   const lab = row.lab;
-  const title = a.lesson?.title ?? lab.title;
+  // One heading style for every lesson, from course.json: whatever a lesson's own first line says, it is not shown twice.
   const main = html`<p class="eyebrow">Lab ${labNo(lab.slug)} of ${String(a.rows.length).padStart(2, '0')}</p>
-<h1>${title}</h1>
-${a.site.live ? html`<p class="status">Your last grade: ${gradeBadge(row.last)} <a href="#last-grade">${row.last ? 'see the report' : 'how to grade'}</a></p>` : ''}
+<h1>${lab.title}</h1>
+${a.site.live ? html`<p class="status" data-lab="${lab.slug}">Your last grade: ${gradeBadge(row.last)} <a href="#last-grade">${row.last ? 'see the report' : 'how to grade'}</a> <button type="button" class="grade-now small" data-lab="${lab.slug}" hidden>Grade now</button></p>` : ''}
 ${a.problems.length ? html`<div class="problems" role="note"><p><strong>This lesson has problems that will fail <code>npm run build:site</code>:</strong></p><ul>${a.problems.map((p) => html`<li>${p}</li>`)}</ul></div>` : ''}
 ${a.lesson ? html`<article class="prose">${raw(a.lesson.body)}</article>` : html`<div class="coming-note"><p><strong>The lesson for this lab is being written.</strong> The lab is ready: read its task below and the hints, then make its tests pass.</p></div>`}
 ${taskBox(row, a.fileLinks)}
@@ -179,7 +183,7 @@ ${pager(prev, next)}`;
   return layout({
     site: a.site,
     root: '',
-    title: `${labNo(lab.slug)} ${title} · ${a.site.name}`,
+    title: `${labNo(lab.slug)} · ${lab.title} · ${a.site.name}`,
     main,
     aside: a.lesson ? tocNav(a.lesson.toc) : undefined,
     prev: prev ? lessonUrl(prev.lab.slug) : undefined,

@@ -3,11 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findLab, labs } from '../../lib/course.ts';
-import { kitPath } from '../../lib/paths.ts';
+import { kitPath, TSX_LOADER } from '../../lib/paths.ts';
 import { makeHandout } from '../../lib/instructor/handout.ts';
 import { listHiddenTests } from '../../lib/instructor/hidden.ts';
 
@@ -29,8 +31,10 @@ function* walk(root: string): Generator<string> {
 }
 const digest = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-test('contains no solution, no hidden test and none of the kit\'s own tests', () => {
-  for (const gone of ['solutions', 'test/hidden', 'test/kit', 'test/fixtures/class', 'bench', '.ci']) expect(existsSync(path.join(dir, gone)), gone).toBe(false);
+test('contains no solution, no hidden test, none of the kit\'s own tests and none of the instructor\'s tools', () => {
+  for (const gone of ['solutions', 'test/hidden', 'test/kit', 'test/fixtures/class', 'test/fixtures/programs', 'bench', '.ci', 'lib/instructor', 'lib/cli/autograde.ts', 'lib/cli/gradescope.ts', 'lib/cli/handout.ts', 'lib/cli/classroom.ts', 'Dockerfile', '.github/workflows/grade-class.yml']) {
+    expect(existsSync(path.join(dir, gone)), gone).toBe(false);
+  }
   // No file anywhere holds a solution's text — unless that exact text is also a starter the
   // kit hands out (a later POP3 starter carries the previous step's work, by design).
   const starters = new Set([...walk(kitPath('labs'))].map(digest));
@@ -69,6 +73,30 @@ test('its own grader works: a finished lab gets full marks, a starter 0, and the
   expect(r.status, r.stdout + r.stderr).toBe(1); // not every lab is at full marks
 }, 90_000);
 
+test('everything it ships resolves: no import of a file left behind', () => {
+  const esbuild = createRequire(fileURLToPath(TSX_LOADER))('esbuild') as typeof import('esbuild');
+  const entries = [...walk(path.join(dir, 'lib')), ...walk(path.join(dir, 'test'))].filter((f) => f.endsWith('.ts'));
+  expect(entries.length).toBeGreaterThan(20);
+  const r = esbuild.buildSync({ entryPoints: entries, bundle: true, write: false, packages: 'external', platform: 'node', format: 'esm', outdir: path.join(tmp, 'bundle-check'), logLevel: 'silent' });
+  expect(r.errors).toEqual([]);
+  // The package.json scripts name files that are there.
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  for (const [name, script] of Object.entries(pkg.scripts)) {
+    for (const file of script.match(/\S+\.ts\b/g) ?? []) expect(existsSync(path.join(dir, file)), `${name}: ${file}`).toBe(true);
+  }
+  expect(Object.keys(pkg.scripts).filter((s) => ['autograde', 'handout', 'gradescope', 'classroom', 'bench'].includes(s))).toEqual([]);
+});
+
+test('its GitHub Classroom workflow runs in it: a step of a finished lab passes there', () => {
+  expect(existsSync(path.join(dir, '.github', 'classroom', 'autograding.json'))).toBe(false); // the old format
+  const workflow = readFileSync(path.join(dir, '.github', 'workflows', 'classroom.yml'), 'utf8');
+  const command = /command: (npx tsx lib\/cli\/classroom-check\.ts 01-udp-echo .*)$/m.exec(workflow)![1]!.replace('${{ runner.temp }}', path.join(tmp, 'runner-temp'));
+  cpSync(kitPath('solutions', '01-udp-echo'), path.join(dir, 'labs', '01-udp-echo'), { recursive: true });
+  const r = spawnSync('bash', ['-c', command], { cwd: dir, encoding: 'utf8', timeout: 90_000, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' } });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/✓ /);
+}, 90_000);
+
 test('a handout of some labs (a staged release) holds only those', async () => {
   const some = path.join(tmp, 'first-two');
   await makeHandout(some, [findLab('01-udp-echo'), findLab('02-tcp-echo')]);
@@ -76,5 +104,5 @@ test('a handout of some labs (a staged release) holds only those', async () => {
   expect(readdirSync(path.join(some, 'test', 'labs')).every((f) => /^0[12]-/.test(f))).toBe(true);
   const manifest = JSON.parse(readFileSync(path.join(some, 'course.json'), 'utf8')) as { labs: { slug: string }[] };
   expect(manifest.labs.map((l) => l.slug)).toEqual(['01-udp-echo', '02-tcp-echo']);
-  expect(statSync(path.join(some, '.github', 'classroom', 'autograding.json')).isFile()).toBe(true);
+  expect(statSync(path.join(some, '.github', 'workflows', 'classroom.yml')).isFile()).toBe(true);
 }, 60_000);

@@ -38,9 +38,9 @@ const graded = (slug: string, title: string): LabResult => ({
       points: 1,
       passed: false,
       ms: 2000,
-      message: 'no echo within 2 s\nC: <script id="injected-grade">document.title="pwned"</script>\nS: (nothing)   <- expected the same bytes back',
+      message: 'no echo within 2 s.\n  C: <script id="injected-grade">document.title="pwned"</script>\n  S: (nothing)   <- expected the same bytes back\n\nHint 1 of 5: send it back to rinfo.port and rinfo.address, whoever sent it; this hint is long enough to run off a phone screen unless it wraps.',
     },
-    { name: 'client retries after a lost datagram', points: 2, passed: false, ms: 900, message: 'C: ping\nS: ping\nthe client printed nothing' },
+    { name: 'client retries after a lost datagram', points: 2, passed: false, ms: 900, message: 'the client printed nothing:\n    | Error: TODO' },
   ],
 });
 
@@ -86,6 +86,10 @@ beforeAll(async () => {
     timeout: 15_000,
   });
   browser.setDefaultTimeout(LOAD_MS);
+  // The student opens the links the servers print (token included); the browser remembers them in a cookie.
+  const opener = await browser.newPage();
+  for (const s of [kit, fixture]) await opener.goto(s.url);
+  await opener.close();
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -178,7 +182,7 @@ describe('the course site', () => {
   });
 
   test('every page loads in Chromium without console errors or failed requests, its code is highlighted, and every internal link resolves', async () => {
-    const [ofKit, ofFixture] = await Promise.all([crawl(kit.url, false), crawl(fixture.url, true)]);
+    const [ofKit, ofFixture] = await Promise.all([crawl(kit.origin, false), crawl(fixture.origin, true)]);
     expect(ofKit.problems).toEqual([]);
     expect(ofKit.visited).toEqual(expect.arrayContaining(['', ...labs().map((l) => `${l.slug}.html`)]));
     expect(ofFixture.problems).toEqual([]);
@@ -187,7 +191,7 @@ describe('the course site', () => {
 
   test('code blocks are highlighted; transcripts, diagrams and RFC links are drawn; lesson HTML stays text', async () => {
     const page = await newPage();
-    await page.goto(`${fixture.url}01-alpha.html`);
+    await page.goto(`${fixture.origin}01-alpha.html`);
     expect(await page.locator('figure[data-lang="typescript"] .hljs-keyword').count()).toBeGreaterThan(0);
     expect(await page.locator('figure[data-lang="c"] .hljs-type').count()).toBeGreaterThan(0);
     expect(await page.locator('.transcript pre .tl-c').count()).toBe(2);
@@ -198,21 +202,62 @@ describe('the course site', () => {
     expect(await page.locator('a.kit-file code').allInnerTexts()).toEqual(['labs/01-alpha/server.ts']); // notes.ts does not exist yet
     expect(await page.locator('#injected').count()).toBe(0);
     expect(await page.title()).not.toContain('pwned');
-    expect(await page.locator('h1').innerText()).toBe('Alpha: echoing lines over TCP');
+    // One heading style, from course.json, whatever the lesson's first line says; the tab title says it once.
+    expect(await page.locator('h1').innerText()).toBe('Alpha <echo> & friends');
+    expect(await page.title()).toBe('01 · Alpha <echo> & friends · Fixture Kit');
     expect(await page.locator('.toc a').allInnerTexts()).toEqual(['The Node version', 'Why a chunk is not a line', 'The C version', 'A transcript', 'Your task', 'Your last grade']);
     expect(await page.locator('#task .cmd code').innerText()).toBe('npm run grade -- 01');
     expect(await page.locator('#task').innerText()).toContain('A server that echoes each line, <b>escaped</b> & shown as text.');
-    await page.goto(`${fixture.url}02-beta.html`);
+    await page.goto(`${fixture.origin}02-beta.html`);
     expect(await page.locator('figure.diagram svg').count()).toBe(2);
-    await page.goto(`${fixture.url}03-gamma.html`);
+    await page.goto(`${fixture.origin}03-gamma.html`);
     expect(await page.locator('main').innerText()).toContain('The lesson for this lab is being written');
+  });
+
+  test('lessons: answers fold until opened, side-by-side transcripts never cut off, conversations drawn from ```wire blocks and .wire files', async () => {
+    const page = await newPage();
+    await page.goto(`${fixture.origin}02-beta.html`);
+    const answers = page.locator('article details.answer');
+    expect(await answers.count()).toBe(2);
+    expect(await answers.first().getAttribute('open')).toBeNull();
+    expect(await answers.first().locator('p').isVisible()).toBe(false);
+    await answers.first().locator('summary').click();
+    expect(await answers.first().locator('p').innerText()).toBe('AUTHORIZATION, until USER and PASS (or APOP) succeed.');
+    expect(await answers.nth(1).innerText()).not.toContain('Answer:');
+    const pair = page.locator('.transcript-pair figure');
+    expect(await pair.locator('figcaption .tcap').allInnerTexts()).toEqual(['POP3 (status tokens)', 'FTP (codes)']);
+    expect(await pair.nth(1).locator('pre .tl-s').first().innerText()).toBe('S: 220 ready');
+    const wires = page.locator('article figure.wire');
+    expect(await wires.count()).toBe(2);
+    const drawn = wires.first();
+    expect(await drawn.locator('figcaption').innerText()).toBe('A login refused <by design>');
+    expect(await drawn.locator('.w-expected').textContent()).toContain('expected +OK');
+    expect(await drawn.locator('.w-label.w-bad').textContent()).toContain('-ERR no such mailbox');
+    expect(await drawn.locator('text', { hasText: 'USER alice' }).locator('.w-crlf').textContent()).toBe('\\r\\n');
+    const alt = page.locator(`[id="${await drawn.locator('svg').getAttribute('aria-describedby')}"]`);
+    expect(await alt.textContent()).toContain('C: USER alice');
+    expect(await wires.nth(1).locator('.w-close-fin').count()).toBe(2); // the teardown: a FIN each way
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const [left, right] = await pair.evaluateAll((els) => els.map((e) => e.getBoundingClientRect()));
+    expect(right!.top).toBeGreaterThanOrEqual(left!.bottom); // stacked on a phone
+    await page.locator('.transcript-pair').screenshot({ path: path.join(SHOTS, 'transcript-pair-phone.png') });
+  });
+
+  test("no tab title or heading says a lab's number or name twice", async () => {
+    const page = await newPage();
+    for (const lab of labs().filter((l) => existsSync(kitPath('lessons', `${l.slug}.md`)))) {
+      await page.goto(`${kit.origin}${lab.slug}.html`);
+      expect(await page.title()).toBe(`${lab.slug.slice(0, 2)} · ${lab.title} · Socket Kit`);
+      expect(await page.locator('h1').allInnerTexts()).toEqual([lab.title]);
+    }
   });
 
   test('after a grading run the dashboard shows each grade and the next step, and the lab page shows the report', async () => {
     const first = labs()[0]!;
     const n = first.slug.slice(0, 2);
     const page = await newPage();
-    await page.goto(kit.url);
+    await page.goto(kit.origin);
     const card = page.locator('.lab-card').first();
     expect(await card.locator('h3').innerText()).toContain(first.title);
     expect(await card.locator('.badge').innerText()).toBe('2/5');
@@ -222,7 +267,7 @@ describe('the course site', () => {
     expect(await next.innerText()).toContain(`npm run grade -- ${n}`);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
 
-    await page.goto(`${kit.url}${first.slug}.html#last-grade`);
+    await page.goto(`${kit.origin}${first.slug}.html#last-grade`);
     const report = page.locator('#last-grade');
     const rows = await report.locator('tbody tr').allInnerTexts();
     expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
@@ -231,16 +276,27 @@ describe('the course site', () => {
       'client retries after a lost datagram 0/2 ✗ failed',
     ]);
     const failure = report.locator('details.failure').first();
-    expect(await failure.locator('summary').innerText()).toContain('echoes <b>binary</b> data');
-    expect(await failure.locator('pre').innerText()).toContain('C: <script id="injected-grade">document.title="pwned"</script>\nS: (nothing)   <- expected the same bytes back');
-    expect(await failure.locator('.tl-c').count()).toBe(1);
+    expect(await failure.locator(':scope > summary').innerText()).toContain('echoes <b>binary</b> data');
+    // A grade saved without its wire (an older one) is drawn from its transcript; its text stays text.
+    const svg = failure.locator('figure.wire svg[role="img"]');
+    expect(await svg.count()).toBe(1);
+    expect(await svg.locator('text', { hasText: '<script id="injected-grade">' }).count()).toBe(1);
+    expect(await svg.locator('.w-label.w-bad', { hasText: 'nothing came back' }).count()).toBe(1);
+    expect(await svg.locator('.w-expected').textContent()).toContain('expected the same bytes back');
+    const text = failure.locator(`[id="${await svg.getAttribute('aria-describedby')}"]`);
+    expect(await text.textContent()).toBe('C: <script id="injected-grade">document.title="pwned"</script>   <- expected the same bytes back');
+    expect(await failure.locator('p.hint').innerText()).toContain('Hint 1 of 5');
+    // A failure with no conversation (a crash) is words and program output, no picture.
+    const crash = report.locator('details.failure').nth(1);
+    expect(await crash.locator('svg').count()).toBe(0);
+    expect(await crash.locator('pre.output').innerText()).toContain('| Error: TODO');
     expect(await page.locator('#injected-grade').count()).toBe(0);
     expect(await page.title()).not.toContain('pwned');
   });
 
   test('works with the keyboard, on a phone, in dark mode and on paper', async () => {
     const page = await newPage();
-    await page.goto(`${fixture.url}01-alpha.html`);
+    await page.goto(`${fixture.origin}01-alpha.html`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
     await page.keyboard.press('Enter');
@@ -265,7 +321,7 @@ describe('the course site', () => {
   test('a screenshot of a lesson page is produced', async () => {
     const page = await newPage();
     const real = labs().find((l) => existsSync(kitPath('lessons', `${l.slug}.md`)));
-    await page.goto(real ? `${kit.url}${real.slug}.html` : `${fixture.url}01-alpha.html`);
+    await page.goto(real ? `${kit.origin}${real.slug}.html` : `${fixture.origin}01-alpha.html`);
     const shot = path.join(SHOTS, 'lesson.png');
     await page.screenshot({ path: shot });
     expect(statSync(shot).size).toBeGreaterThan(20_000);
@@ -273,9 +329,9 @@ describe('the course site', () => {
   });
 
   test('listens on loopback only and answers only its own Host', async () => {
-    expect(kit.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(kit.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port: kit.port, path: '/', headers: { host: 'evil.example' }, timeout: LOAD_MS }, (res) => {
+      const req = http.get({ host: '127.0.0.1', port: kit.port, path: `/?token=${kit.token}`, headers: { host: 'evil.example' }, timeout: LOAD_MS }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -352,7 +408,7 @@ describe('npm start', () => {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no URL printed within 10 s; output:\n${out}`)), 10_000);
         child.stdout!.on('data', () => {
-          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
           if (m) {
             clearTimeout(timer);
             resolve(m[1]!);
@@ -362,7 +418,13 @@ describe('npm start', () => {
       });
       expect(out).toContain(`${labs()[0]!.slug.slice(0, 2)}  ${labs()[0]!.title}`);
       expect(out).toContain('2/5');
-      const res = await fetch(url, { signal: AbortSignal.timeout(LOAD_MS) });
+      // The printed link sets the cookie and sends the browser on to the page; without either, nothing.
+      const origin = url.slice(0, url.indexOf('?'));
+      expect((await fetch(origin, { signal: AbortSignal.timeout(LOAD_MS) })).status).toBe(403);
+      const first = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(LOAD_MS) });
+      expect(first.status).toBe(303);
+      const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+      const res = await fetch(origin, { headers: { cookie }, signal: AbortSignal.timeout(LOAD_MS) });
       expect(res.status).toBe(200);
       expect(await res.text()).toContain(labs()[0]!.title);
     } finally {
