@@ -1,6 +1,9 @@
 // Per-program cgroups: a memory limit and a process limit for one sandboxed
 // program and everything it starts, read back after it ends (did the limit
-// stop it?), emptied (whatever it left running is killed) and removed.
+// stop it?), emptied (whatever it left running is killed) and removed. And a
+// CPU group of its own: the scheduler shares the CPU between groups, so a
+// program that starts 90 busy loops gets one program's share, not 90 of them,
+// and a classmate graded at the same time keeps theirs.
 //
 // cgroup v1 (this project's machines): one directory per controller, made
 // inside the grader's own cgroup of that controller. cgroup v2 (most current
@@ -22,6 +25,7 @@ export interface CgroupLayout {
   /** Where new cgroups go, per controller (v2: one entry for both). */
   memoryParent?: string;
   pidsParent?: string;
+  cpuParent?: string;
 }
 
 /** The grader's own cgroup of a v1 controller: where its programs' cgroups are nested. */
@@ -59,10 +63,12 @@ export function probeCgroups(): CgroupLayout | undefined {
   const v1mem = ownV1('memory');
   const v1pids = ownV1('pids');
   if (v1mem || v1pids) {
+    const v1cpu = ownV1('cpu');
     return {
       version: 1,
       memoryParent: writable(v1mem, 'memory.limit_in_bytes') ? v1mem : undefined,
       pidsParent: writable(v1pids, 'pids.max') ? v1pids : undefined,
+      cpuParent: writable(v1cpu, 'cpu.shares') ? v1cpu : undefined,
     };
   }
   // v2: the root cgroup may hold processes and delegate; a child of ours whose
@@ -71,13 +77,14 @@ export function probeCgroups(): CgroupLayout | undefined {
     const controllers = readFileSync(path.join(ROOT, 'cgroup.controllers'), 'utf8').split(/\s+/);
     const base = path.join(ROOT, 'socket-kit');
     mkdirSync(base, { recursive: true });
-    const want = ['memory', 'pids'].filter((c) => controllers.includes(c));
+    const want = ['memory', 'pids', 'cpu'].filter((c) => controllers.includes(c));
     for (const c of want) writeFileSync(path.join(ROOT, 'cgroup.subtree_control'), `+${c}`);
     for (const c of want) writeFileSync(path.join(base, 'cgroup.subtree_control'), `+${c}`);
     return {
       version: 2,
       memoryParent: writable(base, 'memory.max') ? base : undefined,
       pidsParent: writable(base, 'pids.max') ? base : undefined,
+      cpuParent: writable(base, 'cpu.weight') ? base : undefined, // each program's cgroup, default weight
     };
   } catch {
     return undefined;
@@ -106,7 +113,7 @@ export class ProgramCgroups {
   ) {
     const bytes = String(limits.memoryMb * 1024 * 1024);
     if (layout.version === 2) {
-      const parent = layout.memoryParent ?? layout.pidsParent;
+      const parent = layout.memoryParent ?? layout.pidsParent ?? layout.cpuParent;
       if (!parent) return;
       const dir = path.join(parent, name);
       mkdirSync(dir);
@@ -142,6 +149,11 @@ export class ProgramCgroups {
       mkdirSync(this.pids);
       this.dirs.push(this.pids);
       writeFileSync(path.join(this.pids, 'pids.max'), String(limits.processes));
+    }
+    if (layout.cpuParent) {
+      const cpu = path.join(layout.cpuParent, name);
+      mkdirSync(cpu); // the default share (cpu.shares 1024), the same as any other program's
+      this.dirs.push(cpu);
     }
   }
 
@@ -225,7 +237,7 @@ function alive(pid: number): boolean {
  */
 export function sweepCgroups(layout: CgroupLayout | undefined): void {
   if (!layout) return;
-  const parents = [...new Set([layout.memoryParent, layout.pidsParent].filter((p): p is string => !!p))];
+  const parents = [...new Set([layout.memoryParent, layout.pidsParent, layout.cpuParent].filter((p): p is string => !!p))];
   for (const parent of parents) {
     let names: string[] = [];
     try {

@@ -98,6 +98,7 @@ function startHolder(dir: string, network: boolean): { child: ChildProcess; pid:
   } finally {
     closeSync(info);
   }
+  child.unref(); // a process grading on its own may exit with it running: its exit hook (or the next sweep) kills it
   const json = readJsonFile(infoFile, 10_000);
   const pid = json?.['child-pid'];
   if (!pid) {

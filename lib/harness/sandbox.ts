@@ -108,6 +108,7 @@ export function sandboxReport(): string[] {
     `${on(!!a.cgroups?.memoryParent)} memory ${LIMITS.memoryMb} MB for the whole process tree${cg}`,
     `${on(!!a.cgroups?.pidsParent)} at most ${LIMITS.processes} processes and threads${cg}`,
     `${on(!!a.cgroups?.memoryParent || !!a.cgroups?.pidsParent)} nothing a program starts outlives it, detached or not (killed through its cgroup)`,
+    `${on(!!a.cgroups?.cpuParent)} a fair share of the CPU per program, however many processes it starts${cg}`,
     `${on(a.setpriv)} an unprivileged uid per student, no capabilities (cannot signal the grader or write root's files)`,
     `${on(a.bwrap)} a view with nothing of the kit, root, other students or the host's /tmp in it: /usr, a generated /etc, the program's own folder (read-only), its data, a private /tmp and /dev/shm (bubblewrap)`,
     `${on(a.bwrap)} a PID namespace per student: sees only their own processes (bubblewrap)`,
