@@ -98,7 +98,6 @@ function startHolder(dir: string, network: boolean): { child: ChildProcess; pid:
   } finally {
     closeSync(info);
   }
-  child.unref(); // a process grading on its own may exit with it running: its exit hook (or the next sweep) kills it
   const json = readJsonFile(infoFile, 10_000);
   const pid = json?.['child-pid'];
   if (!pid) {
@@ -158,9 +157,10 @@ function sweepStudentDirs(): void {
  * Open a student's sandbox (root and bwrap only: check sandboxAbilities first).
  * `network: false` keeps the host's network namespace (a process that cannot
  * enter another one itself, such as a test file running programs directly).
- * `tmp`: where its folder goes (default: the system's temp).
+ * `tmp`: where its folder goes (default: the system's temp). `lone`: the
+ * sandbox of a process grading on its own, which may exit while it is open.
  */
-export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?: string }): StudentSandbox {
+export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?: string; lone?: boolean }): StudentSandbox {
   const { uid } = opts;
   const network = opts.network !== false;
   sweepStudentDirs();
@@ -181,6 +181,8 @@ export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?:
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  // A process grading on its own may end with the holder running: its exit hook (or the next sweep) kills it.
+  if (opts.lone) holder.child.unref();
   let closed: Promise<void> | undefined;
   return {
     uid,
@@ -194,6 +196,7 @@ export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?:
     vitestPrefix: network ? ['nsenter', `--net=/proc/${holder.pid}/ns/net`, '--'] : [],
     close() {
       closed ??= (async () => {
+        holder.child.ref(); // waited for below: it keeps this process alive until it is gone
         const gone = new Promise((r) => (holder.child.exitCode !== null || holder.child.signalCode !== null ? r(null) : holder.child.once('exit', r)));
         holder.child.kill('SIGKILL'); // its namespace's init dies with it, and the kernel kills the rest
         await gone;

@@ -189,7 +189,7 @@ function currentStudent(): Student {
   // A process grading on its own (a kit test, a lone `grade` with the sandbox on):
   // one sandbox for its lifetime, without a network namespace of its own (it
   // could not enter one, and its clients must reach the programs).
-  ownSandbox = openStudentSandbox({ uid: lent, network: false });
+  ownSandbox = openStudentSandbox({ uid: lent, network: false, lone: true });
   const env = ownSandbox.env;
   const [p, i] = env[ENV.pidns]!.split(':').map(Number);
   process.once('exit', () => closeOwnSandboxSync());

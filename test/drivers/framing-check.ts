@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure } from '../../lib/harness/index.ts';
-import { PROPERTY_LABS, RUNS } from './run-driver.ts';
+import { PROPERTY_LAB_NAMES, propertyLab, RUNS } from './run-driver.ts';
 import { sandboxedTarget } from './target.ts';
 
 const { values } = parseArgs({
@@ -17,9 +17,9 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
   },
 });
-const lab = PROPERTY_LABS[values.lab ?? ''];
+const lab = propertyLab(values.lab ?? '');
 if (!lab || !values.dir) {
-  console.error(`usage: framing-check.ts --lab ${Object.keys(PROPERTY_LABS).join('|')} --dir LAB_FOLDER [--runs N] [--seed N]`);
+  console.error(`usage: framing-check.ts --lab SLUG (the lab ${PROPERTY_LAB_NAMES.join(', ')}) --dir LAB_FOLDER [--runs N] [--seed N]`);
   process.exit(2);
 }
 let target;

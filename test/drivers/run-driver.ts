@@ -14,18 +14,21 @@ export const RUNS = Number(process.env.SOCKET_KIT_PROPERTY_RUNS ?? 150);
 
 type Checks = (mod: Target, o: { runs: number; seed: number }) => Promise<Verdict[]>;
 
-/** The labs whose module is property-tested, the file each tests, and its properties. */
-export const PROPERTY_LABS: Record<string, { file: string; checks: () => Promise<{ checks: Checks }> }> = {
-  '03-fixed-length': { file: 'record.ts', checks: () => import('./checks/03-fixed-length.ts') },
-  '04-delimiter': { file: 'line-decoder.ts', checks: () => import('./checks/04-delimiter.ts') },
-  '05-length-prefix': { file: 'frame.ts', checks: () => import('./checks/05-length-prefix.ts') },
+/** The labs whose module is property-tested, by name (numbers change), the file each tests, and its properties. */
+const BY_NAME: Record<string, { file: string; checks: () => Promise<{ checks: Checks }> }> = {
+  'fixed-length': { file: 'record.ts', checks: () => import('./checks/03-fixed-length.ts') },
+  delimiter: { file: 'line-decoder.ts', checks: () => import('./checks/04-delimiter.ts') },
+  'length-prefix': { file: 'frame.ts', checks: () => import('./checks/05-length-prefix.ts') },
 };
+/** A lab's properties, found by its slug's name part (`04-fixed-length` → fixed-length). */
+export const propertyLab = (slug: string) => BY_NAME[slug.replace(/^\d+-/, '')];
+export const PROPERTY_LAB_NAMES = Object.keys(BY_NAME);
 
 /** One run of every property of a lab per folder, shared by that file's tests. */
 const cache = new Map<string, Promise<Map<string, Verdict>>>();
 
 async function verdicts(slug: string, dir: string): Promise<Map<string, Verdict>> {
-  const lab = PROPERTY_LABS[slug];
+  const lab = propertyLab(slug);
   if (!lab) throw new Error(`no properties for ${slug}`);
   const seed = Date.now() % 2 ** 31;
   const target = await sandboxedTarget(path.join(dir, lab.file));
