@@ -5,9 +5,18 @@
 import fc from 'fast-check';
 import { TargetGone } from './target.ts';
 
+export interface PropertyOptions {
+  runs: number;
+  seed: number;
+  /** Run just this property (a graded test checks one; the others are skipped). */
+  only?: string;
+}
+
 export interface Verdict {
   name: string;
   ok: boolean;
+  /** Not run this time (PropertyOptions.only named another). */
+  skipped?: boolean;
   runs: number;
   seed: number;
   /** What went wrong on the smallest failing input, ready to print. */
@@ -22,7 +31,8 @@ export type Check<T> = (input: T) => Promise<string | null>;
  * Code that hangs or dies fails at once on the input that did it (no shrinking:
  * each try would cost a time-out).
  */
-export async function property<T>(name: string, arb: fc.Arbitrary<T>, check: Check<T>, opts: { runs: number; seed: number }): Promise<Verdict> {
+export async function property<T>(name: string, arb: fc.Arbitrary<T>, check: Check<T>, opts: PropertyOptions): Promise<Verdict> {
+  if (opts.only && opts.only !== name) return { name, ok: true, runs: 0, seed: opts.seed, skipped: true };
   let gone: { input: T; why: string } | undefined;
   const describe = async (input: T): Promise<string | null> => {
     try {

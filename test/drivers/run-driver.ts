@@ -5,14 +5,14 @@
 import path from 'node:path';
 import { LabFailure } from '../../lib/harness/index.ts';
 import { kitPath, shownPath } from '../../lib/paths.ts';
-import type { Verdict } from './property.ts';
+import type { PropertyOptions, Verdict } from './property.ts';
 import { sandboxedTarget, type Target } from './target.ts';
 
 const CLI = kitPath('test', 'drivers', 'framing-check.ts');
 /** Enough runs to find split bugs (most fail within a few), few enough to keep the suite fast. */
 export const RUNS = Number(process.env.SOCKET_KIT_PROPERTY_RUNS ?? 150);
 
-type Checks = (mod: Target, o: { runs: number; seed: number }) => Promise<Verdict[]>;
+type Checks = (mod: Target, o: PropertyOptions) => Promise<Verdict[]>;
 
 /** The labs whose module is property-tested, by name (numbers change), the file each tests, and its properties. */
 const BY_NAME: Record<string, { file: string; checks: () => Promise<{ checks: Checks }> }> = {
@@ -24,16 +24,14 @@ const BY_NAME: Record<string, { file: string; checks: () => Promise<{ checks: Ch
 export const propertyLab = (slug: string) => BY_NAME[slug.replace(/^\d+-/, '')];
 export const PROPERTY_LAB_NAMES = Object.keys(BY_NAME);
 
-/** One run of every property of a lab per folder, shared by that file's tests. */
-const cache = new Map<string, Promise<Map<string, Verdict>>>();
-
-async function verdicts(slug: string, dir: string): Promise<Map<string, Verdict>> {
+/** One property of a lab, on a worker of its own: a test bears only its own property's time. */
+async function verdict(slug: string, dir: string, name: string): Promise<Verdict | undefined> {
   const lab = propertyLab(slug);
   if (!lab) throw new Error(`no properties for ${slug}`);
   const seed = Date.now() % 2 ** 31;
   const target = await sandboxedTarget(path.join(dir, lab.file));
   try {
-    return new Map((await (await lab.checks()).checks(target, { runs: RUNS, seed })).map((v) => [v.name, v]));
+    return (await (await lab.checks()).checks(target, { runs: RUNS, seed, only: name })).find((v) => v.name === name);
   } finally {
     await target.close();
   }
@@ -41,12 +39,7 @@ async function verdicts(slug: string, dir: string): Promise<Map<string, Verdict>
 
 /** Fail with the counterexample unless the named property held for the lab in `dir`. */
 export async function expectProperty(slug: string, dir: string, name: string, claim: string): Promise<void> {
-  let p = cache.get(dir);
-  if (!p) {
-    cache.set(dir, (p = verdicts(slug, dir)));
-    p.catch(() => cache.delete(dir)); // a worker that could not start: the next test tries again
-  }
-  const v = (await p).get(name);
+  const v = await verdict(slug, dir, name);
   if (!v) throw new Error(`the driver has no property '${name}' for ${slug}`);
   if (!v.ok) {
     const replay = `npx tsx ${shownPath(CLI)} --lab ${slug} --dir ${shownPath(dir)} --seed ${v.seed}`;

@@ -3,7 +3,7 @@
 // broken encoder cannot hide a broken decoder); the student's code only runs
 // the operations it is sent (target.ts) and returns what it made of them.
 import fc from 'fast-check';
-import { chunkSizes, cut, property, show, showList, sameBytes, type Verdict } from '../property.ts';
+import { chunkSizes, cut, property, show, showList, sameBytes, type PropertyOptions, type Verdict } from '../property.ts';
 import { asList, end, firstThrow, fn, get, make, push, type Target } from '../target.ts';
 
 const padded = (m: Uint8Array, size: number) => {
@@ -17,7 +17,7 @@ const message = (max: number) => fc.uint8Array({ min: 1, max: 255, maxLength: ma
 
 export const FILE = 'record.ts';
 
-export async function checks(mod: Target, opts: { runs: number; seed: number }): Promise<Verdict[]> {
+export async function checks(mod: Target, opts: PropertyOptions): Promise<Verdict[]> {
   const [sizeResult] = await mod.run([get('RECORD_SIZE')]);
   const size = sizeResult && 'value' in sizeResult && typeof sizeResult.value === 'number' ? sizeResult.value : 64;
   const decoderInput = fc.record({

@@ -3,7 +3,7 @@
 // function cannot hide another; the student's code only runs the operations it
 // is sent (target.ts) and returns what it made of them.
 import fc from 'fast-check';
-import { chunkSizes, cut, property, show, showList, sameBytes, type Verdict } from '../property.ts';
+import { chunkSizes, cut, property, show, showList, sameBytes, type PropertyOptions, type Verdict } from '../property.ts';
 import { asList, end, firstThrow, fn, make, push, type Result, type Target } from '../target.ts';
 
 /** The lines a run of push() calls gave back, in order (results 1..n of a run that starts with make()). */
@@ -37,7 +37,7 @@ const wireLine = (maxLength: number) =>
 
 const showEnds = (lines: { text: Buffer; end: string }[]) => `[${lines.map((l) => `${show(l.text)}+${l.end === '\n' ? 'LF' : 'CRLF'}`).join(', ')}]`;
 
-export async function checks(mod: Target, opts: { runs: number; seed: number }): Promise<Verdict[]> {
+export async function checks(mod: Target, opts: PropertyOptions): Promise<Verdict[]> {
   return [
     await property(
       'decoder',

@@ -3,7 +3,7 @@
 // student's encoder; the student's code only runs the operations it is sent
 // (target.ts) and returns what it made of them.
 import fc from 'fast-check';
-import { chunkSizes, cut, property, show, type Verdict } from '../property.ts';
+import { chunkSizes, cut, property, show, type PropertyOptions, type Verdict } from '../property.ts';
 import { asList, end, firstThrow, fn, make, push, type Target } from '../target.ts';
 
 interface Frame {
@@ -26,7 +26,7 @@ const showFrames = (fs: Frame[]) => `[${fs.map((f) => `{type ${typeof f?.type ==
 const frame = (maxLength: number) =>
   fc.record({ type: fc.integer({ min: 0, max: 255 }), value: fc.uint8Array({ maxLength }).map((a) => Buffer.from(a)) });
 
-export async function checks(mod: Target, opts: { runs: number; seed: number }): Promise<Verdict[]> {
+export async function checks(mod: Target, opts: PropertyOptions): Promise<Verdict[]> {
   return [
     await property('decoder', fc.record({ frames: fc.array(frame(300), { maxLength: 8 }), sizes: chunkSizes(120) }), async ({ frames, sizes }) => {
       const chunks = cut(Buffer.concat(frames.map(wireFrame)), sizes);
