@@ -1,12 +1,12 @@
-// Throughput of the reference decoders of labs 03-05, fed 64 KiB chunks, each
+// Throughput of the reference decoders of labs 04-06, fed 64 KiB chunks, each
 // as a ratio against a baseline over the same bytes in the same run:
 //   fixed-length, length-prefix: Buffer.concat of the chunks (one plain copy);
 //   delimiter: Buffer.indexOf scanning the chunks for LF.
 // Then the classic bug, re-concatenating everything held on every chunk, next
 // to the reference decoder on one large frame: quadratic against linear.
-import { FixedLengthDecoder } from '../solutions/03-fixed-length/record.ts';
-import { LineDecoder } from '../solutions/04-delimiter/line-decoder.ts';
-import { FrameDecoder, encodeFrame } from '../solutions/05-length-prefix/frame.ts';
+import { FixedLengthDecoder } from '../solutions/04-fixed-length/record.ts';
+import { LineDecoder } from '../solutions/05-delimiter/line-decoder.ts';
+import { FrameDecoder, encodeFrame } from '../solutions/06-length-prefix/frame.ts';
 
 const CHUNK = 64 * 1024;
 const STREAM = 32 * 1024 * 1024; // bytes per measured pass

@@ -4,7 +4,7 @@
 // while any graded lab is below full marks.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveLabs } from '../course.ts';
+import { resolveLabs, withEarlierStages } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { formatLab, formatSummary } from '../grader/report.ts';
@@ -20,9 +20,9 @@ const { values, positionals } = parse(
   USAGE,
 );
 
-let chosen;
+let asked;
 try {
-  chosen = resolveLabs(positionals);
+  asked = resolveLabs(positionals);
 } catch (e) {
   console.error((e as Error).message);
   process.exit(2);
@@ -33,7 +33,11 @@ if (!existsSync(target)) {
   process.exit(2);
 }
 
-console.log(dim(`Grading ${chosen.map((l) => l.slug).join(', ')} …`));
+// A stage of a program several labs grow (labs/mail/) is graded with the stages
+// before it: they must keep passing. Each counts in its own lab.
+const chosen = withEarlierStages(asked);
+const again = chosen.filter((l) => !asked.includes(l));
+console.log(dim(`Grading ${asked.map((l) => l.slug).join(', ')}${again.length ? `, and again the earlier stages ${again.map((l) => l.slug).join(', ')}` : ''} …`));
 const started = Date.now();
 const results = await runLabTests(chosen, { target });
 for (const r of results) console.log('\n' + formatLab(r));

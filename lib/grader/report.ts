@@ -2,14 +2,24 @@
 // total, then every failure with its transcript and hint.
 import { bold, dim, green, red, yellow } from '../term.ts';
 import { shownPath } from '../paths.ts';
+import { findLab, labFolder } from '../course.ts';
 import { hiddenNote } from './hidden-note.ts';
 import { maxScore, score, type LabResult } from './results.ts';
+
+/** The folder a result's lab lives in (a lab since removed from course.json: its slug). */
+function folderOf(slug: string): string {
+  try {
+    return labFolder(findLab(slug));
+  } catch {
+    return slug;
+  }
+}
 
 const indent = (s: string, pad = '   ') => s.split('\n').map((l) => pad + l).join('\n');
 
 export function formatLab(r: LabResult): string {
   const out: string[] = [];
-  out.push(bold(`Lab ${r.slug} — ${r.title}`) + dim(`   (graded: ${shownPath(r.target)}/${r.slug})`));
+  out.push(bold(`Lab ${r.slug} — ${r.title}`) + dim(`   (graded: ${shownPath(r.target)}/${folderOf(r.slug)})`));
   const width = Math.max(20, ...r.tests.map((t) => t.name.length));
   for (const t of r.tests) {
     const mark = t.passed ? green('✓') : red('✗');

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, test } from 'vitest';
-import { findLab, type Lab } from '../course.ts';
+import { findLab, labDir, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { chaosSeed } from './chaos.ts';
 import { failureHint } from '../tools/hints.ts';
@@ -155,9 +155,10 @@ export interface LabTestOptions {
   concurrent?: boolean;
 }
 
-export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
-  const lab = findLab(slug);
-  const dir = path.join(targetRoot(), slug);
+/** The graded tests of one lab, found by name ('udp-echo') or slug, run against its folder in the target. */
+export function labTest(name: string, fileOpts: LabTestOptions = {}) {
+  const lab = findLab(name);
+  const dir = labDir(targetRoot(), lab);
   const live = new Set<LabContext>();
   afterAll(async () => {
     // A test that ran past vitest's own timeout still gets its processes killed.

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
+import { earlierStages, labDir, labTestPaths, labs as allLabs, withEarlierStages, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
@@ -17,16 +17,31 @@ import { hintIn, markSeen } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
 
-export type GradeFn = (lab: Lab, target: string) => Promise<LabResult>;
+/** Grades a lab; may also return the results of its earlier stages (a folder several labs grow). */
+export type GradeFn = (lab: Lab, target: string) => Promise<LabResult | LabResult[]>;
 
-/** The grader, guarded: a lab without graded tests yet is reported, not handed to vitest (which would run everything). */
+/**
+ * The grader, guarded: a lab without graded tests yet is reported, not handed
+ * to vitest (which would run everything). A stage of a program several labs
+ * grow (labs/mail/) is graded with the earlier stages, which must keep passing.
+ */
 export const gradeLab: GradeFn = async (lab, target) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target });
-  return r!;
+  return runLabTests(withEarlierStages([lab]), { target });
 };
+
+/** A line for the screen when an earlier stage of this lab's folder no longer has full marks. */
+function regressionNote(lab: Lab, results: LabResult[]): string | undefined {
+  const broken = earlierStages(lab).filter((l) => {
+    const r = results.find((x) => x.slug === l.slug);
+    return r && !fullMarks(r);
+  });
+  if (!broken.length) return undefined;
+  const nums = broken.map((l) => labNumber(l.slug));
+  return `Lab ${nums.join(', ')} (earlier work in this folder) no longer has full marks: npm run grade -- ${nums[0]} shows what broke.`;
+}
 
 export interface WatchOptions {
   /** The folder holding one folder per lab (labs/, or a copy). */
@@ -109,7 +124,7 @@ export class LabWatcher extends EventEmitter {
   }
 
   get dir(): string {
-    return path.join(this.opts.target, this.lab.slug);
+    return labDir(this.opts.target, this.lab);
   }
 
   /** Start watching and grade at once. */
@@ -182,17 +197,20 @@ export class LabWatcher extends EventEmitter {
         this.show(waitingScreen(lab, this.dir, `There is no folder ${this.dir}. Create it (or run npm run reset -- ${labNumber(lab.slug)}); watching for it.`, this.note()));
         return;
       }
-      const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target);
+      const graded = [await (this.opts.grade ?? gradeLab)(lab, this.opts.target)].flat();
+      const r = graded.find((x) => x.slug === lab.slug) ?? graded[0]!;
       if (this.stopped) return;
+      const regressed = regressionNote(lab, graded);
+      if (regressed) this.banner = this.banner ? `${this.banner}\n${regressed}` : regressed;
       this.show(watchScreen(lab, this.dir, r, this.note()));
       if (this.opts.save) {
-        saveGrades([r]);
+        saveGrades(graded);
         const shown = hintIn(lab, r.tests.find((t) => !t.passed)?.message); // only the first failure is on screen
         if (shown) markSeen(lab, shown.id);
       }
       this.banner = undefined;
       this.emit('graded', r, lab);
-      if (fullMarks(r) && !this.again) {
+      if (fullMarks(r) && !regressed && !this.again) {
         if (!this.advance()) return;
         continue; // grade the next lab at once
       }

@@ -2,7 +2,7 @@
 // properties, cases and verdicts as the graded tests (run-driver.ts). The
 // module runs in a child process (target.ts); this process makes the cases and
 // judges what comes back.
-//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir labs/03-fixed-length [--runs 150] [--seed N]
+//   npx tsx test/drivers/framing-check.ts --lab fixed-length --dir labs/04-fixed-length [--runs 150] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabFailure } from '../../lib/harness/index.ts';

@@ -16,9 +16,9 @@ type Checks = (mod: Target, o: PropertyOptions) => Promise<Verdict[]>;
 
 /** The labs whose module is property-tested, by name (numbers change), the file each tests, and its properties. */
 const BY_NAME: Record<string, { file: string; checks: () => Promise<{ checks: Checks }> }> = {
-  'fixed-length': { file: 'record.ts', checks: () => import('./checks/03-fixed-length.ts') },
-  delimiter: { file: 'line-decoder.ts', checks: () => import('./checks/04-delimiter.ts') },
-  'length-prefix': { file: 'frame.ts', checks: () => import('./checks/05-length-prefix.ts') },
+  'fixed-length': { file: 'record.ts', checks: () => import('./checks/fixed-length.ts') },
+  delimiter: { file: 'line-decoder.ts', checks: () => import('./checks/delimiter.ts') },
+  'length-prefix': { file: 'frame.ts', checks: () => import('./checks/length-prefix.ts') },
 };
 /** A lab's properties, found by its slug's name part (`04-fixed-length` → fixed-length). */
 export const propertyLab = (slug: string) => BY_NAME[slug.replace(/^\d+-/, '')];

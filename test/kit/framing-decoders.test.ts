@@ -1,4 +1,4 @@
-// The reference decoders of labs 03-05, property-tested in process (localTarget)
+// The reference decoders of the framing labs, property-tested in process (localTarget)
 // with the same properties the graded tests run on a student's code; and the same
 // properties shown to catch the classic mistake (a chunk taken for a message),
 // so a graded decoder test cannot pass by accident.
@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { kitPath } from '../../lib/paths.ts';
-import * as record from '../../solutions/03-fixed-length/record.ts';
-import * as lines from '../../solutions/04-delimiter/line-decoder.ts';
-import * as frames from '../../solutions/05-length-prefix/frame.ts';
-import * as fixedChecks from '../drivers/checks/03-fixed-length.ts';
-import * as lineChecks from '../drivers/checks/04-delimiter.ts';
-import * as frameChecks from '../drivers/checks/05-length-prefix.ts';
+import * as record from '../../solutions/04-fixed-length/record.ts';
+import * as lines from '../../solutions/05-delimiter/line-decoder.ts';
+import * as frames from '../../solutions/06-length-prefix/frame.ts';
+import * as fixedChecks from '../drivers/checks/fixed-length.ts';
+import * as lineChecks from '../drivers/checks/delimiter.ts';
+import * as frameChecks from '../drivers/checks/length-prefix.ts';
 import type { Verdict } from '../drivers/property.ts';
 import { localTarget, sandboxedTarget } from '../drivers/target.ts';
 
@@ -23,7 +23,7 @@ function expectAllHold(verdicts: Verdict[]): void {
   expect(failed).toEqual([]);
 }
 
-/** A decoder with the bug lesson 03 opens with: every chunk is one message. */
+/** A decoder with the bug the fixed-length lesson opens with: every chunk is one message. */
 class ChunkIsAMessage {
   push(chunk: Buffer) {
     return chunk.length ? [chunk] : [];
@@ -82,7 +82,7 @@ describe('05 length-prefix: reference frame.ts', () => {
 describe('the graded side decides: a decoder run out of process (sandboxedTarget) can only return outputs', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-framing-hostile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const reference = readFileSync(kitPath('solutions', '03-fixed-length', 'record.ts'), 'utf8');
+  const reference = readFileSync(kitPath('solutions', '04-fixed-length', 'record.ts'), 'utf8');
   /** The reference record.ts with its push() replaced. */
   function variant(name: string, push: string): string {
     const file = path.join(dir, name, 'record.ts');

@@ -11,14 +11,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { findLab } from '../../lib/course.ts';
+import { findLab, labDir } from '../../lib/course.ts';
 import type { StudentGrade } from '../../lib/instructor/gradebook.ts';
 import { maxScore, score } from '../../lib/grader/results.ts';
 import { gradeClass, studentUid } from '../../lib/instructor/grade-class.ts';
 import { processesMarked, RUN_MARK, runProgram } from '../../lib/harness/program.ts';
 import { LIMITS, sandboxComplete, sandboxReport } from '../../lib/harness/sandbox.ts';
 import { processesOf } from '../../lib/harness/sandbox-student.ts';
-import { buildHostileClass, LABS, STUDENTS } from '../fixtures/hostile-class/class.ts';
+import { buildHostileClass, FIXED, LABS, STUDENTS, TCP } from '../fixtures/hostile-class/class.ts';
 
 const able = sandboxComplete();
 if (!able) console.log(`instructor-sandbox-class: skipped, the sandbox is not complete here (needs root, bubblewrap, memory and pids cgroups):\n${sandboxReport().join('\n')}`);
@@ -122,8 +122,8 @@ describe.runIf(able)('a hostile class graded as root with --jobs 2', () => {
   });
 
   test('running the reference solution, or printing verdicts, scores what the untouched starter scores', () => {
-    expect(labScore('b-ref-runner', '02-tcp-echo')).toBe(labScore('starter', '02-tcp-echo'));
-    expect(labScore('c-forger', '03-fixed-length')).toBe(labScore('starter', '03-fixed-length'));
+    expect(labScore('b-ref-runner', TCP)).toBe(labScore('starter', TCP));
+    expect(labScore('c-forger', FIXED)).toBe(labScore('starter', FIXED));
     expect(feedback('c-forger')).toMatch(/✗ decoder: any records/);
   });
 
@@ -140,7 +140,7 @@ describe.runIf(able)('a hostile class graded as root with --jobs 2', () => {
   });
 
   test('the probes can find what they look for: unconfined, the /proc snooper sees the grader', async () => {
-    const snoop = path.join(work, 'class', 'e-proc', '02-tcp-echo', 'server.ts');
+    const snoop = path.join(labDir(path.join(work, 'class', 'e-proc'), findLab(TCP)), 'server.ts');
     const r = await runProgram(snoop);
     expect(r.stderr).toMatch(/probe proc: [1-9]\d* leaks/);
   });

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chaosWrite, labTest, LabFailure, showBytes, type LabContext, type TcpClient } from '../../lib/harness/index.ts';
 
-const { graded } = labTest('02-tcp-echo', { concurrent: true });
+const { graded } = labTest('tcp-echo', { concurrent: true });
 
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 12);
 
