@@ -1,8 +1,6 @@
 // Graded tests for lab 08 — POP3 TRANSACTION and UPDATE: STAT, LIST, RETR,
 // DELE, NOOP, RSET, QUIT over a Maildir. Sizes count octets as sent (CRLF),
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
@@ -151,7 +149,7 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
   await c1.expectClosed();
   root().deliver(a.user, CRLF_MAIL, 'cur');
   root().deliver(a.user, NO_EOL_MAIL);
-  writeFileSync(path.join(root().dir, a.user, 'tmp', '1700009999.M9P9.half-written'), 'Subject: still being delivered\n');
+  root().write(`${a.user}/tmp/1700009999.M9P9.half-written`, 'Subject: still being delivered\n');
   c1.transcript.note('(two messages delivered, one into cur/ with flags; one half-written in tmp/)');
   const c2 = await t.tcp(server);
   await login(c2, a.user, a.password);
