@@ -158,9 +158,9 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
 }, { hint: 'new-mail' });
 
 /** A random message from a seed: text, CRLF, bare LF, bare CR, leading dots and any byte at all, up to ~150 KB. */
-function randomMessage(next: () => number): Buffer {
+function randomMessage(next: () => number, atLeast = 0): Buffer {
   const pieces = ['Subject: random\r\n', '\r\n', '\n', '\r', '.', '..', '.\r\n', '.\n', 'word ', 'x'.repeat(70)];
-  const target = next() < 0.25 ? Math.floor(next() * 150_000) : Math.floor(next() * 2_000);
+  const target = Math.max(atLeast, next() < 0.25 ? Math.floor(next() * 150_000) : Math.floor(next() * 2_000));
   const parts: Buffer[] = [];
   let size = 0;
   while (size < target) {
@@ -176,6 +176,7 @@ graded('RETR and LIST are exact for 12 random messages: CR, LF, dots and any byt
   const next = prng(seed);
   const messages = Array.from({ length: 12 }, () => randomMessage(next));
   messages[0] = Buffer.alloc(0); // an empty file is a message too
+  messages[1] = randomMessage(next, 64 * 1024 + 1 + Math.floor(next() * 64 * 1024)); // always one past a 64 KiB read
   const a = account(messages);
   const c = await t.tcp(await pop3());
   await login(c, a.user, a.password);
