@@ -49,7 +49,7 @@ function uidFor(unique: string): string {
 /** The file names in a Maildir subfolder, as bytes; none if it is not a folder of this maildrop. */
 async function listNames(subdir: string): Promise<Buffer[]> {
   // TODO (robustness lab): a name that is not valid UTF-8 comes back here with U+FFFD in it:
-  //       a file that can be listed but never opened or removed. And a subfolder may be a link.
+  //       no file has that name, so the message silently goes missing. And a subfolder may be a link.
   return (await readdir(subdir)).map((name) => Buffer.from(name));
 }
 

@@ -47,7 +47,7 @@ export const MAX_REFUSALS = 3;
 const lastRefusalAt = new Map<string, number>();
 
 /**
- * RFC 2449 §5 CAPA: only what this server does. AUTH-RESP-CODE (RFC 3206 §5)
+ * RFC 2449 §5 CAPA: only what this server does. AUTH-RESP-CODE (RFC 3206 §6)
  * promises "[AUTH]" on a refused login; RESP-CODES (RFC 2449 §8) promises the
  * codes of §8.1 ([IN-USE], [LOGIN-DELAY]) and RFC 3206's [SYS/TEMP]. No
  * LOGIN-DELAY capability (none is enforced) and no EXPIRE (no retention policy).

@@ -46,6 +46,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Extra vitest flags (a class run: --no-isolate --maxWorkers=1). */
   vitestArgs?: string[];
+  /** Command prefix for vitest (the sandbox: enter the student's network namespace). */
+  prefix?: string[];
 }
 
 export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabResult[]> {
@@ -100,9 +102,10 @@ export async function runLabTests(labs: Lab[], opts: RunOptions): Promise<LabRes
 function spawnVitest(files: string[], outputFile: string, opts: RunOptions): Promise<string | undefined> {
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
   return new Promise((resolve) => {
+    const [command, ...prefix] = [...(opts.prefix ?? []), process.execPath];
     const child = spawn(
-      process.execPath,
-      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), '--reporter=json', `--outputFile=${outputFile}`],
+      command!,
+      [...prefix, kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), '--reporter=json', `--outputFile=${outputFile}`],
       {
         cwd: KIT_ROOT,
         detached: true,

@@ -8,17 +8,20 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TSX_LOADER } from '../paths.ts';
+import { privateTmpDir } from './private-dir.ts';
 
 type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
 const compiler = () => (esbuild ??= createRequire(fileURLToPath(TSX_LOADER))('esbuild') as Esbuild);
 
-/** Owner-only: bundles of the reference solutions must not be readable by other users. */
-const cacheDir = () => path.join(os.tmpdir(), `socket-kit-bundles-${process.getuid?.() ?? 'u'}`);
+/** Owner-only: bundles of the reference solutions must not be readable by other users (private-dir.ts). */
+const cacheDir = () => privateTmpDir('socket-kit-bundles');
+
+/** Why a program could not be bundled, for a run that has no tsx to fall back on (the sandbox). */
+export class BundleError extends Error {}
 
 interface Stamp {
   inputs: [file: string, mtimeMs: number, size: number][];
@@ -40,15 +43,18 @@ function fresh(stampFile: string): boolean {
  * The path of a runnable bundle of `file` (an absolute .ts path), or undefined
  * to run it through tsx. `beside`: write it next to the source instead of the
  * cache (the instructor's sandbox: its private copies, readable by the
- * student's uid, which the owner-only cache is not).
+ * student's uid, which the owner-only cache is not). `rebuild`: ignore a
+ * bundle already there (it may have come with the copy). `strict`: throw a
+ * BundleError with the compiler's message instead of returning undefined.
  */
-export function bundledEntry(file: string, opts: { beside?: boolean } = {}): string | undefined {
+export function bundledEntry(file: string, opts: { beside?: boolean; strict?: boolean; rebuild?: boolean } = {}): string | undefined {
   const key = createHash('sha1').update(file).digest('hex').slice(0, 16);
   const dir = opts.beside ? path.dirname(file) : cacheDir();
+  if (!dir) return undefined;
   const name = opts.beside ? `.${path.basename(file, '.ts')}.ts.socket-kit` : key;
   const out = path.join(dir, `${name}.mjs`);
   const stampFile = path.join(dir, `${name}.json`);
-  if (fresh(stampFile)) return out;
+  if (!opts.rebuild && fresh(stampFile)) return out;
   try {
     const url = JSON.stringify(pathToFileURL(file).href);
     const result = compiler().buildSync({
@@ -68,7 +74,9 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     });
     const meta = Object.values(result.metafile.outputs)[0]!;
     // A package would be looked up from the cache folder, not the lab's: leave that to tsx.
-    if (meta.imports.some((i) => i.external && !isBuiltin(i.path))) return undefined;
+    const pkg = meta.imports.find((i) => i.external && !isBuiltin(i.path));
+    if (pkg && opts.strict) throw new BundleError(`${path.basename(file)} imports the package '${pkg.path}': a lab program may import only Node's own modules (node:...) and files of its folder.`);
+    if (pkg) return undefined;
     const inputs: Stamp['inputs'] = Object.keys(result.metafile.inputs).map((rel) => {
       const abs = path.resolve(rel);
       const s = statSync(abs);
@@ -82,7 +90,19 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     writeFileSync(`${stampFile}.${process.pid}.tmp`, JSON.stringify({ inputs } satisfies Stamp));
     renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
     return out;
-  } catch {
+  } catch (e) {
+    // `strict` (the sandbox, where tsx is out of reach): the compiler's own words, file:line:col.
+    if (opts.strict) throw e instanceof BundleError ? e : new BundleError(compileErrors(e));
     return undefined; // a syntax error, say: tsx reports it the way the student will see it
   }
+}
+
+/** esbuild's errors as `file:line:col: message`, the way a compiler prints them. */
+function compileErrors(e: unknown): string {
+  const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] }).errors;
+  if (!errors?.length) return `could not compile: ${(e as Error).message}`;
+  return errors
+    .slice(0, 5)
+    .map((m) => (m.location ? `${path.resolve(m.location.file)}:${m.location.line}:${m.location.column + 1}: ERROR: ${m.text}\n    ${m.location.lineText}` : `ERROR: ${m.text}`))
+    .join('\n');
 }

@@ -5,8 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
 import { LabFailure, scaled, seconds } from './failure.ts';
-import { bundledEntry } from './bundle.ts';
-import { confine, sandboxEnabled } from './sandbox.ts';
+import { BundleError, bundledEntry } from './bundle.ts';
+import { confine, sandboxEnabled, type Confinement } from './sandbox.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
 /** Past this much output a program is stopped: it is flooding, and each byte costs the grader CPU. */
@@ -20,6 +20,10 @@ export const RUN_MARK = 'SOCKET_KIT_RUN';
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Why the sandbox stopped it, when it did ("used more than 768 MB of memory"). */
+  reason?: string;
+  /** A sandbox limit it met ("reached the limit of 96 processes and threads"). */
+  note?: string;
 }
 
 /** Output of a stream, bounded: the first OUTPUT_CAP bytes and a count of the rest. */
@@ -48,7 +52,8 @@ class Captured {
 }
 
 function describeExit(e: Exit): string {
-  return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+  const how = e.reason ? `was stopped by the grader's sandbox: it ${e.reason}` : e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+  return e.note ? `${how} (it ${e.note})` : how;
 }
 
 /** The last lines of some output, indented, for a failure message. */
@@ -142,30 +147,57 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-/** Start `node --import tsx FILE ARGS` as the leader of a new process group. */
+/** The sandbox around each child (lib/harness/sandbox.ts): how to signal it, and how it really ended. */
+const confinements = new WeakMap<ChildProcess, Confinement>();
+
+/** How a child ended, as its program would have without a sandbox, with the sandbox's reason if it stopped it. */
+export function exitOf(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Exit {
+  return confinements.get(child)?.ended(code, signal) ?? { code, signal };
+}
+
+/** Resolves once whatever the program left running is gone (its cgroups emptied). */
+const settled = (child: ChildProcess) => confinements.get(child)?.settled() ?? Promise.resolve();
+
+/**
+ * Start a program as the leader of a new process group: `node --import tsx
+ * FILE ARGS` (or its cached bundle), or, under the instructor's sandbox, its
+ * bundle confined (sandbox.ts). A .mjs file is a bundle already and runs as is.
+ */
 function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
   const file = path.resolve(relFile); // the child runs in the lab folder, so no relative paths
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
   // The instructor's sandbox bundles its private copies itself (and keeps the
   // reference solutions' bundles out of a place a student program could read).
-  const bundle = sandboxEnabled() ? undefined : bundledEntry(file);
-  const launch = confine({
-    command: process.execPath,
-    args: bundle ? ['--enable-source-maps', bundle, ...(opts.args ?? [])] : ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_NO_WARNINGS: '1',
-      [RUN_MARK]: process.env[RUN_MARK] ?? '1',
-      ...opts.env,
-    },
-  });
-  return spawn(launch.command, launch.args, {
-    cwd: opts.cwd ?? path.dirname(file),
+  const bundle = sandboxEnabled() || file.endsWith('.mjs') ? undefined : bundledEntry(file);
+  const entry = file.endsWith('.mjs') ? file : bundle;
+  let launch;
+  try {
+    launch = confine({
+      file,
+      cwd: opts.cwd ?? path.dirname(file),
+      programArgs: opts.args ?? [],
+      command: process.execPath,
+      args: entry ? ['--enable-source-maps', entry, ...(opts.args ?? [])] : ['--import', TSX_LOADER, file, ...(opts.args ?? [])],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_NO_WARNINGS: '1',
+        [RUN_MARK]: process.env[RUN_MARK] ?? '1',
+        ...opts.env,
+      },
+    });
+  } catch (e) {
+    if (e instanceof BundleError) throw new LabFailure(`${shownPath(file)} does not compile:\n${e.message.split(KIT_ROOT + '/').join('')}`);
+    throw e;
+  }
+  const child = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
     detached: true, // its own process group, killed as a whole
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', ...launch.extraStdio],
     env: launch.env, // scrubbed: a student program sees no grader secrets
   });
+  confinements.set(child, launch.attach(child));
+  return child;
 }
 
 /** A server the harness started and will stop. */
@@ -192,13 +224,19 @@ export class ServerProcess {
     child.stdin!.on('error', () => {}); // a server that closes stdin is not our problem
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+        this.exit = exitOf(child, code, signal);
         resolve(this.exit);
       });
     });
   }
 
+  /** The program's own pid (under the sandbox: not bwrap's, which starts it). */
   get pid(): number {
+    return confinements.get(this.child)?.programPid() ?? this.child.pid!;
+  }
+
+  /** Its process group: the program, and everything it started that did not leave the group. */
+  get group(): number {
     return this.child.pid!;
   }
 
@@ -236,7 +274,10 @@ export class ServerProcess {
     return r;
   }
 
+  /** Signal the program itself (under the sandbox: not bwrap, which forwards no signal). */
   signal(sig: NodeJS.Signals): void {
+    const c = confinements.get(this.child);
+    if (c) return c.signal(sig);
     try {
       this.child.kill(sig);
     } catch {
@@ -244,9 +285,19 @@ export class ServerProcess {
     }
   }
 
-  stop(): Promise<void> {
-    return killGroup(this.child);
+  /** Stop it and everything it started. */
+  async stop(): Promise<void> {
+    await killGroup(this.child);
+    await settled(this.child);
   }
+}
+
+/**
+ * Start a program that talks over its stdin and stdout (a test driver) and
+ * return at once: no readiness line is awaited. Stop it with stop().
+ */
+export function startProgram(file: string, opts: SpawnOptions = {}): ServerProcess {
+  return new ServerProcess(spawnTs(file, opts), file);
 }
 
 /**
@@ -284,7 +335,7 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
         clearTimeout(timer);
         reject(
           new LabFailure(
-            `started \`${cmd}\` but it ${server.flooded ? FLOODED : describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode })} ` +
+            `started \`${cmd}\` but it ${server.flooded ? FLOODED : describeExit(server.exit ?? exitOf(server.child, server.child.exitCode, server.child.signalCode))} ` +
               `before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`,
           ),
         );
@@ -340,10 +391,11 @@ export async function runProgram(
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal });
+      resolve(exitOf(child, code, signal));
     });
   });
   await killGroup(child, 0);
+  await settled(child);
   const cmd = `tsx ${shownPath(file)} ${(opts.args ?? []).join(' ')}`.trim();
   const result: RunResult = {
     ...exit,

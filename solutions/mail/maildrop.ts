@@ -54,7 +54,7 @@ async function listNames(subdir: string): Promise<Buffer[]> {
   return readdir(subdir, { encoding: 'buffer' });
   // @starter
   // // TODO (robustness lab): a name that is not valid UTF-8 comes back here with U+FFFD in it:
-  // //       a file that can be listed but never opened or removed. And a subfolder may be a link.
+  // //       no file has that name, so the message silently goes missing. And a subfolder may be a link.
   // return (await readdir(subdir)).map((name) => Buffer.from(name));
   // @end
 }

@@ -85,7 +85,7 @@ async function silent(t: LabContext, server: ServerProcess): Promise<TcpClient> 
 
 /** The processes of the server under test: its process group (children stay in it). */
 function processes(server: ServerProcess): number[] {
-  return livePidsInGroup(server.pid).filter((pid) => {
+  return livePidsInGroup(server.group).filter((pid) => {
     try {
       return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(bwrap)'); // the sandbox's own, in class runs
     } catch {

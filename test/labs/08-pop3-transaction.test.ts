@@ -1,8 +1,6 @@
 // Graded tests for lab 08 — POP3 TRANSACTION and UPDATE: STAT, LIST, RETR,
 // DELE, NOOP, RSET, QUIT over a Maildir. Sizes count octets as sent (CRLF),
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
 import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
 import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
@@ -151,7 +149,7 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
   await c1.expectClosed();
   root().deliver(a.user, CRLF_MAIL, 'cur');
   root().deliver(a.user, NO_EOL_MAIL);
-  writeFileSync(path.join(root().dir, a.user, 'tmp', '1700009999.M9P9.half-written'), 'Subject: still being delivered\n');
+  root().write(`${a.user}/tmp/1700009999.M9P9.half-written`, 'Subject: still being delivered\n');
   c1.transcript.note('(two messages delivered, one into cur/ with flags; one half-written in tmp/)');
   const c2 = await t.tcp(server);
   await login(c2, a.user, a.password);
@@ -160,9 +158,9 @@ graded('mail delivered between sessions shows up in the next one (new/ and cur/,
 }, { hint: 'new-mail' });
 
 /** A random message from a seed: text, CRLF, bare LF, bare CR, leading dots and any byte at all, up to ~150 KB. */
-function randomMessage(next: () => number): Buffer {
+function randomMessage(next: () => number, atLeast = 0): Buffer {
   const pieces = ['Subject: random\r\n', '\r\n', '\n', '\r', '.', '..', '.\r\n', '.\n', 'word ', 'x'.repeat(70)];
-  const target = next() < 0.25 ? Math.floor(next() * 150_000) : Math.floor(next() * 2_000);
+  const target = Math.max(atLeast, next() < 0.25 ? Math.floor(next() * 150_000) : Math.floor(next() * 2_000));
   const parts: Buffer[] = [];
   let size = 0;
   while (size < target) {
@@ -178,6 +176,7 @@ graded('RETR and LIST are exact for 12 random messages: CR, LF, dots and any byt
   const next = prng(seed);
   const messages = Array.from({ length: 12 }, () => randomMessage(next));
   messages[0] = Buffer.alloc(0); // an empty file is a message too
+  messages[1] = randomMessage(next, 64 * 1024 + 1 + Math.floor(next() * 64 * 1024)); // always one past a 64 KiB read
   const a = account(messages);
   const c = await t.tcp(await pop3());
   await login(c, a.user, a.password);

@@ -141,8 +141,8 @@ graded('a failed login says why with a response code, -ERR [AUTH], as CAPA promi
   await c.expect(/^\+OK/, 'the greeting');
   await c.command('CAPA', /^\+OK/);
   const caps = (await c.readMultiline()).map((l) => l.split(' ')[0]!.toUpperCase());
-  // RFC 3206 §5: AUTH-RESP-CODE is the capability that promises [AUTH]; RESP-CODES (RFC 2449 §8) covers §8.1's codes.
-  if (!caps.includes('AUTH-RESP-CODE')) throw new LabFailure(`CAPA does not list AUTH-RESP-CODE, the capability (RFC 3206 §5) that tells a client a refused login says [AUTH].\n${c.transcript.render()}`);
+  // AUTH-RESP-CODE (RFC 3206 §6) is the capability that promises [AUTH]; RESP-CODES (RFC 2449 §8) covers §8.1's codes.
+  if (!caps.includes('AUTH-RESP-CODE')) throw new LabFailure(`CAPA does not list AUTH-RESP-CODE, the capability (RFC 3206 §6) that tells a client a refused login says [AUTH].\n${c.transcript.render()}`);
   await c.command(`USER ${a.user}`, /^\+OK/);
   await c.command('PASS not-the-password', /^-ERR \[AUTH\]/);
 }, { hint: 'resp-codes' });

@@ -176,7 +176,8 @@ graded('the lock holds across processes: a --stdio session meets -ERR [IN-USE] w
 // ---- stale locks: taken over by exactly one process, never through a reused pid --
 
 /** The lock file of a Maildir (lock.ts's LOCK_FILE). */
-const lockFile = (user: string) => path.join(root().dir, user, 'pop3.lock');
+/** A user's lock, relative to the mail root: read and written through MailRoot, never by a path the server could have swapped for a symlink. */
+const lockFile = (user: string) => `${user}/pop3.lock`;
 
 /** Log `c` in up to PASS and return PASS's reply, whatever it is. */
 async function tryLogin(c: TcpClient, user: string, password: string): Promise<string> {
@@ -194,14 +195,14 @@ graded('server processes on one mail root, a stale lock, logins at the same mome
   await login(c0, a.user, a.password);
   // Padded with 32 MB of spaces after its owner: every server then spends a while reading it before
   // it decides, so a takeover that is not atomic is caught in the act, on a quiet machine or a busy one.
-  const stale = Buffer.concat([readFileSync(lockFile(a.user)), Buffer.alloc(32 << 20, ' '), Buffer.from('\n')]);
+  const stale = Buffer.concat([root().read(lockFile(a.user)), Buffer.alloc(32 << 20, ' '), Buffer.from('\n')]);
   dead.signal('SIGKILL');
   if (!(await dead.waitExit(3000))) throw new LabFailure('the server did not die within 3 s of SIGKILL');
-  writeFileSync(lockFile(a.user), stale);
+  root().write(lockFile(a.user), stale);
   const servers = await Promise.all(Array.from({ length: 6 }, () => t.start('server.ts', { args: ['--mail-root', root().dir] })));
   for (let round = 1; round <= 20; round++) {
     // A server may remove a stale lock as it takes over, or leave it superseded; put it back if gone.
-    if (!readdirSync(path.join(root().dir, a.user)).includes('pop3.lock')) writeFileSync(lockFile(a.user), stale);
+    if (!readdirSync(path.join(root().dir, a.user)).includes('pop3.lock')) root().write(lockFile(a.user), stale);
     const clients = await Promise.all(servers.map((s) => t.tcp(s)));
     await Promise.all(clients.map(async (c) => {
       await c.expect(/^\+OK/, 'the greeting');
@@ -233,10 +234,10 @@ graded('a lock naming a live process that did not write it (a reused pid) does n
   await login(cB, z.user, z.password);
   // Server A's lock, with server B's pid in place of A's: a live process, but not
   // the one that wrote the lock, which is what a pid reused after a crash looks like.
-  const lockA = readFileSync(lockFile(x.user), 'utf8');
-  const pidB = /^\s*(\d+)/.exec(readFileSync(lockFile(z.user), 'utf8'))?.[1];
+  const lockA = root().read(lockFile(x.user)).toString('utf8');
+  const pidB = /^\s*(\d+)/.exec(root().read(lockFile(z.user)).toString('utf8'))?.[1];
   if (!/^\s*\d+/.test(lockA) || !pidB) throw new LabFailure(`a lock file should start with its owner's pid, then whatever else tells that process apart; found ${JSON.stringify(lockA.slice(0, 60))}.`);
-  writeFileSync(lockFile(y.user), lockA.replace(/\d+/, pidB));
+  root().write(lockFile(y.user), lockA.replace(/\d+/, pidB));
   const c = await t.tcp(sA);
   c.transcript.note(`(${y.user}'s Maildir holds a lock naming pid ${pidB}: alive, but not the process that wrote it)`);
   const reply = await tryLogin(c, y.user, y.password);
@@ -244,9 +245,8 @@ graded('a lock naming a live process that did not write it (a reused pid) does n
     throw new LabFailure(`${y.user}'s lock names a process that is alive but did not write it (its pid now belongs to another process, as after a crash and a reused pid). Alive is not enough: check it is the same process (its start time, /proc/<pid>/stat field 22).\n${c.transcript.render('expected +OK')}`);
   }
   // An old lock that names only a live pid, a day old: nothing says whose it is, and it is far too old.
-  writeFileSync(lockFile(old.user), `${pidB}\n`);
   const dayAgo = new Date(Date.now() - 86_400_000);
-  utimesSync(lockFile(old.user), dayAgo, dayAgo);
+  root().write(lockFile(old.user), `${pidB}\n`, dayAgo);
   const c2 = await t.tcp(sA);
   c2.transcript.note(`(${old.user}'s Maildir holds a day-old lock holding only pid ${pidB}, which is alive)`);
   const reply2 = await tryLogin(c2, old.user, old.password);

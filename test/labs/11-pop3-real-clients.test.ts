@@ -83,7 +83,7 @@ function bigMessage(mb: number): Buffer {
 /** Where the server (any process of its group) has `file` open: the read offset of each descriptor. */
 function openOffsets(server: ServerProcess, file: string): number[] {
   const found: number[] = [];
-  for (const pid of livePidsInGroup(server.pid)) {
+  for (const pid of livePidsInGroup(server.group)) {
     let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);

@@ -1,14 +1,13 @@
-// Properties of lab 05's line-decoder.ts, run by test/drivers/framing-check.ts
-// in a child process. The wire bytes are built here, not with the student's
-// encoder, so one broken function cannot hide another.
+// Properties of the delimiter lab's line-decoder.ts, decided on the grader's side. The
+// wire bytes are built here, not with the student's encoder, so one broken
+// function cannot hide another; the student's code only runs the operations it
+// is sent (target.ts) and returns what it made of them.
 import fc from 'fast-check';
-import { attempt, chunkSizes, cut, property, show, showList, sameBytes, type Verdict } from '../property.ts';
+import { chunkSizes, cut, property, show, showList, sameBytes, type PropertyOptions, type Verdict } from '../property.ts';
+import { asList, end, firstThrow, fn, make, push, type Result, type Target } from '../target.ts';
 
-interface LineModule {
-  LineDecoder: new (maxLine?: number) => { push(chunk: Buffer): Buffer[]; end(): void };
-  dotStuff(line: Buffer): Buffer;
-  dotUnstuff(line: Buffer): Buffer;
-}
+/** The lines a run of push() calls gave back, in order (results 1..n of a run that starts with make()). */
+const pushed = (rs: Result[], n: number) => rs.slice(1, 1 + n).flatMap((r) => asList('value' in r ? r.value : []));
 
 export const FILE = 'line-decoder.ts';
 
@@ -38,53 +37,54 @@ const wireLine = (maxLength: number) =>
 
 const showEnds = (lines: { text: Buffer; end: string }[]) => `[${lines.map((l) => `${show(l.text)}+${l.end === '\n' ? 'LF' : 'CRLF'}`).join(', ')}]`;
 
-export function checks(mod: LineModule, opts: { runs: number; seed: number }): Verdict[] {
+export async function checks(mod: Target, opts: PropertyOptions): Promise<Verdict[]> {
   return [
-    property(
+    await property(
       'decoder',
       fc.record({ maxLine: fc.integer({ min: 2, max: 120 }), lines: fc.array(wireLine(118), { maxLength: 12 }), sizes: chunkSizes(100) }).map((v) => ({
         ...v,
         lines: v.lines.map((l) => ({ ...l, text: l.text.subarray(0, v.maxLine - 2) })).map((l) => ({ ...l, end: l.text[l.text.length - 1] === CR ? '\r\n' : l.end })),
       })),
-      ({ maxLine, lines, sizes }) => {
+      async ({ maxLine, lines, sizes }) => {
         const chunks = cut(Buffer.concat(lines.map((l) => Buffer.concat([l.text, Buffer.from(l.end)]))), sizes);
-        const run = attempt(() => {
-          const d = new mod.LineDecoder(maxLine);
-          const got = chunks.flatMap((c) => d.push(c));
-          d.end();
-          return got;
-        });
+        const run = await mod.run([make('LineDecoder', maxLine), ...chunks.map(push), end()]);
         const setup = `new LineDecoder(${maxLine}) fed the lines ${showEnds(lines)} in chunks of ${JSON.stringify(chunks.map((c) => c.length))} bytes`;
-        if ('threw' in run) return `${setup}: threw ${run.threw}`;
+        const threw = firstThrow(run);
+        if (threw) return `${setup}: threw ${threw}`;
+        const got = pushed(run, chunks.length);
         const want = lines.map((l) => l.text);
-        if (run.value.length !== want.length || run.value.some((l, i) => !sameBytes(l, want[i]!))) {
-          return `${setup}: expected ${showList(want)} (no line ends), got ${showList(run.value)}`;
+        if (got.length !== want.length || got.some((l, i) => !sameBytes(l, want[i]!))) {
+          return `${setup}: expected ${showList(want)} (no line ends), got ${showList(got)}`;
         }
         return null;
       },
       opts,
     ),
 
-    property(
+    await property(
       'too-long',
       fc.record({ maxLine: fc.integer({ min: 2, max: 300 }), extra: fc.integer({ min: 0, max: 3000 }), sizes: chunkSizes(400), before: fc.boolean() }),
-      ({ maxLine, extra, sizes, before }) => {
+      async ({ maxLine, extra, sizes, before }) => {
         // Just fits: maxLine bytes with its CRLF. Then a line that never ends.
-        const fits = Buffer.concat([Buffer.alloc(maxLine - 2, 0x78), Buffer.from('\r\n')]);
-        const endless = Buffer.alloc(maxLine + extra, 0x79);
-        const d = new mod.LineDecoder(maxLine);
+        const fits = before ? cut(Buffer.concat([Buffer.alloc(maxLine - 2, 0x78), Buffer.from('\r\n')]), sizes) : [];
+        const endless = cut(Buffer.alloc(maxLine + extra, 0x79), sizes);
         const setup = `new LineDecoder(${maxLine})`;
+        // One decoder, fed the line that fits and then the endless one; it stops at the first throw.
+        const run = await mod.run([make('LineDecoder', maxLine), ...fits.map(push), ...endless.map(push)]);
+        if (run[0] && 'threw' in run[0]) return `${setup} threw ${run[0].threw}`;
         if (before) {
-          const r = attempt(() => cut(fits, sizes).flatMap((c) => d.push(c)));
-          if ('threw' in r) return `${setup} fed a line of exactly ${maxLine} bytes, CRLF included: threw ${r.threw}; a line at the limit is allowed`;
-          if (r.value.length !== 1 || r.value[0]!.length !== maxLine - 2) return `${setup} fed one line of exactly ${maxLine} bytes, CRLF included: got ${showList(r.value)}`;
+          const threw = firstThrow(run.slice(1, 1 + fits.length));
+          if (threw) return `${setup} fed a line of exactly ${maxLine} bytes, CRLF included: threw ${threw}; a line at the limit is allowed`;
+          const got = pushed(run, fits.length);
+          if (got.length !== 1 || (got[0] as Buffer | undefined)?.length !== maxLine - 2) return `${setup} fed one line of exactly ${maxLine} bytes, CRLF included: got ${showList(got)}`;
         }
         let fed = 0;
-        for (const c of cut(endless, sizes)) {
-          const r = attempt(() => d.push(c));
+        for (const [i, c] of endless.entries()) {
+          const r = run[1 + fits.length + i]!;
           fed += c.length;
           if ('threw' in r) return null; // refused it: what we want (any error will do)
-          if (r.value.length > 0) return `${setup} fed ${fed} bytes with no LF: push() returned lines ${showList(r.value)}`;
+          const got = asList(r.value);
+          if (got.length > 0) return `${setup} fed ${fed} bytes with no LF: push() returned lines ${showList(got)}`;
           if (fed > maxLine) return `${setup} fed ${fed} bytes with no LF in chunks of ${JSON.stringify(sizes)}: still no error. A line longer than ${maxLine} bytes must be refused as soon as it is longer, not buffered`;
         }
         return `${setup} fed ${fed} bytes with no LF: push() never threw`;
@@ -92,48 +92,46 @@ export function checks(mod: LineModule, opts: { runs: number; seed: number }): V
       opts,
     ),
 
-    property(
+    await property(
       'dot-stuffing',
       fc.record({ lines: fc.array(fc.oneof(lineBytes(20), fc.constantFrom('.', '..', '.x', 'x.', '...').map((s) => Buffer.from(s))), { maxLength: 10 }), sizes: chunkSizes(30) }),
-      ({ lines, sizes }) => {
-        for (const l of lines) {
-          const s = attempt(() => mod.dotStuff(l));
+      async ({ lines, sizes }) => {
+        const stuffed = await mod.run(lines.map((l) => fn('dotStuff', l)));
+        for (const [i, l] of lines.entries()) {
+          const s = stuffed[i]!;
           if ('threw' in s) return `dotStuff(${show(l)}) threw ${s.threw}`;
           const want = l[0] === 0x2e ? Buffer.concat([Buffer.from('.'), l]) : l;
           if (!sameBytes(s.value, want)) return `dotStuff(${show(l)}) gave ${show(s.value)}, expected ${show(want)}`;
         }
         // A block on the wire, stuffed by us; the student's decoder and dotUnstuff must read it back.
         const wire = Buffer.concat([...lines.map((l) => Buffer.concat([l[0] === 0x2e ? Buffer.from('.') : Buffer.alloc(0), l, Buffer.from('\r\n')])), Buffer.from('.\r\nafter\r\n')]);
-        const run = attempt(() => {
-          const d = new mod.LineDecoder(1000);
-          const got: Buffer[] = [];
-          for (const line of cut(wire, sizes).flatMap((c) => d.push(c))) {
-            if (line.length === 1 && line[0] === 0x2e) return got;
-            got.push(mod.dotUnstuff(line));
-          }
-          return null;
-        });
+        const chunks = cut(wire, sizes);
         const setup = `the block ${showList(lines)} sent stuffed, ended by ".", in chunks of ${JSON.stringify(sizes)}`;
-        if ('threw' in run) return `${setup}: threw ${run.threw}`;
-        if (run.value === null) return `${setup}: the decoder never returned the "." line`;
-        if (run.value.length !== lines.length || run.value.some((l, i) => !sameBytes(l, lines[i]!))) {
-          return `${setup}: read back (after dotUnstuff) ${showList(run.value)}`;
+        const decoded = await mod.run([make('LineDecoder', 1000), ...chunks.map(push)]);
+        const threw = firstThrow(decoded);
+        if (threw) return `${setup}: threw ${threw}`;
+        const all = pushed(decoded, chunks.length);
+        const dot = all.findIndex((line) => line instanceof Uint8Array && line.length === 1 && line[0] === 0x2e);
+        if (dot < 0) return `${setup}: the decoder never returned the "." line`;
+        const unstuffed = await mod.run(all.slice(0, dot).map((line) => fn('dotUnstuff', line)));
+        const unstuffThrew = firstThrow(unstuffed);
+        if (unstuffThrew) return `${setup}: threw ${unstuffThrew}`;
+        const got = unstuffed.map((r) => ('value' in r ? r.value : undefined));
+        if (got.length !== lines.length || got.some((l, i) => !sameBytes(l, lines[i]!))) {
+          return `${setup}: read back (after dotUnstuff) ${showList(got)}`;
         }
         return null;
       },
       opts,
     ),
 
-    property('truncated', fc.record({ whole: fc.array(lineBytes(10), { maxLength: 3 }), partial: lineBytes(10) }), ({ whole, partial }) => {
+    await property('truncated', fc.record({ whole: fc.array(lineBytes(10), { maxLength: 3 }), partial: lineBytes(10) }), async ({ whole, partial }) => {
       const setup = `new LineDecoder(1000) fed ${showList(whole)} as CRLF lines, then ${show(partial)} without a line end, then end()`;
-      const r = attempt(() => {
-        const d = new mod.LineDecoder(1000);
-        d.push(Buffer.concat([...whole.map((l) => Buffer.concat([l, Buffer.from('\r\n')])), partial]));
-        return attempt(() => d.end());
-      });
-      if ('threw' in r) return `${setup}: push() threw ${r.threw}`;
-      if (partial.length > 0 && !('threw' in r.value)) return `${setup}: end() returned quietly; a stream that stops inside a line must be reported as an error`;
-      if (partial.length === 0 && 'threw' in r.value) return `${setup}: end() threw ${r.value.threw}, but every line was complete`;
+      const [made, pushedOnce, ended] = await mod.run([make('LineDecoder', 1000), push(Buffer.concat([...whole.map((l) => Buffer.concat([l, Buffer.from('\r\n')])), partial])), end()]);
+      if (made && 'threw' in made) return `${setup}: new LineDecoder(1000) threw ${made.threw}`;
+      if (!pushedOnce || 'threw' in pushedOnce) return `${setup}: push() threw ${pushedOnce?.threw}`;
+      if (partial.length > 0 && ended && !('threw' in ended)) return `${setup}: end() returned quietly; a stream that stops inside a line must be reported as an error`;
+      if (partial.length === 0 && ended && 'threw' in ended) return `${setup}: end() threw ${ended.threw}, but every line was complete`;
       return null;
     }, opts),
   ];

@@ -1,15 +1,10 @@
-// Properties of lab 04's record.ts, run by test/drivers/framing-check.ts in a
-// child process. The expected records are built here, not with the student's
-// encoder, so a broken encoder cannot hide a broken decoder.
+// Properties of the fixed-length lab's record.ts, decided on the grader's side: the inputs
+// and expected records are built here (not with the student's encoder, so a
+// broken encoder cannot hide a broken decoder); the student's code only runs
+// the operations it is sent (target.ts) and returns what it made of them.
 import fc from 'fast-check';
-import { attempt, chunkSizes, cut, property, show, showList, sameBytes, type Verdict } from '../property.ts';
-
-interface RecordModule {
-  RECORD_SIZE: number;
-  encodeRecord(message: Buffer, size?: number): Buffer;
-  decodeRecord(record: Buffer): Buffer;
-  FixedLengthDecoder: new (size?: number) => { push(chunk: Buffer): Buffer[]; end(): void };
-}
+import { chunkSizes, cut, property, show, showList, sameBytes, type PropertyOptions, type Verdict } from '../property.ts';
+import { asList, end, firstThrow, fn, get, make, push, type Target } from '../target.ts';
 
 const padded = (m: Uint8Array, size: number) => {
   const r = Buffer.alloc(size);
@@ -29,8 +24,9 @@ const withNul = (max: number) =>
 
 export const FILE = 'record.ts';
 
-export function checks(mod: RecordModule, opts: { runs: number; seed: number }): Verdict[] {
-  const size = mod.RECORD_SIZE;
+export async function checks(mod: Target, opts: PropertyOptions): Promise<Verdict[]> {
+  const [sizeResult] = await mod.run([get('RECORD_SIZE')]);
+  const size = sizeResult && 'value' in sizeResult && typeof sizeResult.value === 'number' ? sizeResult.value : 64;
   const decoderInput = fc.record({
     size: fc.integer({ min: 1, max: 80 }),
     messages: fc.array(message(80), { maxLength: 10 }),
@@ -38,60 +34,51 @@ export function checks(mod: RecordModule, opts: { runs: number; seed: number }):
   }).map((v) => ({ ...v, messages: v.messages.map((m) => m.subarray(0, v.size)) }));
 
   return [
-    property('decoder', decoderInput, ({ size, messages, sizes }) => {
+    await property('decoder', decoderInput, async ({ size, messages, sizes }) => {
       const records = messages.map((m) => padded(m, size));
       const chunks = cut(Buffer.concat(records), sizes);
-      const run = attempt(() => {
-        const d = new mod.FixedLengthDecoder(size);
-        const got = chunks.flatMap((c) => d.push(c));
-        d.end();
-        return got;
-      });
+      const run = await mod.run([make('FixedLengthDecoder', size), ...chunks.map(push), end()]);
       const setup = `new FixedLengthDecoder(${size}), fed ${records.length} record(s) holding ${showList(messages)} in chunks of ${JSON.stringify(chunks.map((c) => c.length))} bytes`;
-      if ('threw' in run) return `${setup}: threw ${run.threw}`;
-      const got = run.value;
+      const threw = firstThrow(run);
+      if (threw) return `${setup}: threw ${threw}`;
+      const got = run.slice(1, 1 + chunks.length).flatMap((r) => asList('value' in r ? r.value : [])) as Buffer[];
       if (got.length !== records.length || got.some((r, i) => !sameBytes(r, records[i]!))) {
         return `${setup}: expected ${records.length} record(s) of ${size} bytes, got ${got.length}: ${showList(got)}`;
       }
+      const decoded = await mod.run(got.map((r) => fn('decodeRecord', r)));
       for (const [i, r] of got.entries()) {
-        const m = attempt(() => mod.decodeRecord(r));
+        const m = decoded[i]!;
         if ('threw' in m) return `decodeRecord(${show(r)}) threw ${m.threw}`;
-        if (!sameBytes(m.value, messages[i]!)) return `decodeRecord(${show(r)}) gave ${show(m.value)}, expected ${show(messages[i]!)}`;
+        if (!sameBytes(m.value as Buffer, messages[i]!)) return `decodeRecord(${show(r)}) gave ${show(m.value as Buffer)}, expected ${show(messages[i]!)}`;
       }
       return null;
     }, opts),
 
-    property('encoder', fc.oneof(message(size), message(3 * size), withNul(size)), (m) => {
+    await property('encoder', fc.oneof(message(size), message(3 * size), withNul(size)), async (m) => {
       const msg = Buffer.from(m);
-      const r = attempt(() => mod.encodeRecord(msg));
+      const [r] = await mod.run([fn('encodeRecord', msg)]);
       if (msg.length > size) {
-        return 'threw' in r ? null : `encodeRecord(${show(msg)}) (${msg.length} bytes) returned ${show(r.value)}; a message longer than ${size} bytes must be refused with an error, not cut`;
+        return !r || 'threw' in r ? null : `encodeRecord(${show(msg)}) (${msg.length} bytes) returned ${show((r as { value: unknown }).value)}; a message longer than ${size} bytes must be refused with an error, not cut`;
       }
       if (msg.includes(0)) {
         // NUL is the pad: a message holding one could not be told apart from its padding.
-        return 'threw' in r ? null : `encodeRecord(${show(msg)}) returned ${show(r.value)}; the message holds a NUL byte, the pad byte, so the receiver would lose what follows it: refuse it with an error`;
+        return !r || 'threw' in r ? null : `encodeRecord(${show(msg)}) returned ${show(r.value)}; the message holds a NUL byte, the pad byte, so the receiver would lose what follows it: refuse it with an error`;
       }
-      if ('threw' in r) return `encodeRecord(${show(msg)}) threw ${r.threw}`;
-      if (!sameBytes(r.value, padded(msg, size))) return `encodeRecord(${show(msg)}) gave ${show(r.value)}; expected the message followed by NUL bytes up to ${size} bytes`;
+      if (!r || 'threw' in r) return `encodeRecord(${show(msg)}) threw ${r?.threw}`;
+      if (!sameBytes(r.value as Buffer, padded(msg, size))) return `encodeRecord(${show(msg)}) gave ${show(r.value as Buffer)}; expected the message followed by NUL bytes up to ${size} bytes`;
       return null;
     }, opts),
 
-    property('truncated', fc.record({ whole: fc.integer({ min: 0, max: 3 }), extra: fc.integer({ min: 1, max: size - 1 }) }), ({ whole, extra }) => {
-      const d = new mod.FixedLengthDecoder(size);
+    await property('truncated', fc.record({ whole: fc.integer({ min: 0, max: 3 }), extra: fc.integer({ min: 1, max: size - 1 }) }), async ({ whole, extra }) => {
       const bytes = Buffer.alloc(whole * size + extra, 0x61);
-      const r = attempt(() => {
-        const got = d.push(bytes);
-        return { got: got.length, end: attempt(() => d.end()) };
-      });
-      if ('threw' in r) return `push() of ${bytes.length} bytes threw ${r.threw}`;
-      if (r.value.got !== whole) return `push() of ${bytes.length} bytes gave ${r.value.got} record(s), expected ${whole}`;
-      if (!('threw' in r.value.end)) return `after ${whole} whole record(s) and ${extra} more byte(s), end() returned quietly; a stream that stops inside a record must be reported as an error`;
-      const clean = attempt(() => {
-        const d2 = new mod.FixedLengthDecoder(size);
-        d2.push(Buffer.alloc(whole * size, 0x61));
-        d2.end();
-      });
-      if ('threw' in clean) return `after exactly ${whole} whole record(s), end() threw ${clean.threw}; nothing was cut short`;
+      const [made, pushed, ended] = await mod.run([make('FixedLengthDecoder', size), push(bytes), end()]);
+      if (made && 'threw' in made) return `new FixedLengthDecoder(${size}) threw ${made.threw}`;
+      if (!pushed || 'threw' in pushed) return `push() of ${bytes.length} bytes threw ${pushed?.threw}`;
+      const got = asList(pushed.value).length;
+      if (got !== whole) return `push() of ${bytes.length} bytes gave ${got} record(s), expected ${whole}`;
+      if (ended && !('threw' in ended)) return `after ${whole} whole record(s) and ${extra} more byte(s), end() returned quietly; a stream that stops inside a record must be reported as an error`;
+      const clean = firstThrow(await mod.run([make('FixedLengthDecoder', size), push(Buffer.alloc(whole * size, 0x61)), end()]));
+      if (clean) return `after exactly ${whole} whole record(s), end() threw ${clean}; nothing was cut short`;
       return null;
     }, opts),
   ];
