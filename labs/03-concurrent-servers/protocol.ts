@@ -1,7 +1,7 @@
 // Lab 03 — the job protocol, shared by every server of this lab (given: nothing to write here).
 //
-// One request per connection, as in HTTP/1.0: the request is every byte the
-// client sends before its FIN (lab 02's half-close), the reply is one line,
+// One request per connection: the request is every byte the client sends
+// before its FIN (lab 02's half-close), the reply is one line,
 // then the server closes. Two kinds of request:
 //
 //   C: echo hello there              S: hello there

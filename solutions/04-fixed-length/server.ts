@@ -24,14 +24,13 @@ function serve(socket: net.Socket): void {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   const decoder = new FixedLengthDecoder();
   socket.on('data', (chunk: Buffer) => {
-    for (const record of decoder.push(chunk)) {
-      // Record in, record out: the padding (and any byte at all) passes through, so no input can make us fail.
-      const ok = socket.write(upperCase(record));
-      // A client that sends faster than it reads: stop reading until our replies drain.
-      if (!ok) {
-        socket.pause();
-        socket.once('drain', () => socket.resume());
-      }
+    // Record in, record out: the padding (and any byte at all) passes through, so no input can make us fail.
+    for (const record of decoder.push(chunk)) socket.write(upperCase(record));
+    // A client that sends faster than it reads: stop reading until our replies drain
+    // (checked once per chunk, so one paused socket waits on one 'drain' listener).
+    if (socket.writableNeedDrain) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
     }
   });
   socket.on('end', () => {

@@ -74,15 +74,17 @@ function serve(socket: net.Socket): void {
     try {
       for (const line of decoder.push(chunk)) {
         const reply = session.onLine(line);
-        if (reply && !socket.write(reply)) {
-          // The client sends faster than it reads: stop reading until our replies drain.
-          socket.pause();
-          socket.once('drain', () => socket.resume());
-        }
+        if (reply) socket.write(reply);
       }
     } catch (err) {
       if (err instanceof LineTooLongError || err instanceof ProtocolError) refuse(err.message);
       else throw err;
+    }
+    // The client sends faster than it reads: stop reading until our replies drain
+    // (checked once per chunk, so one paused socket waits on one 'drain' listener).
+    if (!refused && socket.writableNeedDrain) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
     }
   });
   socket.on('end', () => {

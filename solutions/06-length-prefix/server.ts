@@ -95,12 +95,12 @@ function serve(socket: net.Socket): void {
       socket.resume(); // read and drop whatever else it sends until it closes
       return;
     }
-    for (const frame of frames) {
-      if (!socket.write(answer(frame))) {
-        // The client sends faster than it reads: stop reading until our replies drain.
-        socket.pause();
-        socket.once('drain', () => socket.resume());
-      }
+    for (const frame of frames) socket.write(answer(frame));
+    // The client sends faster than it reads: stop reading until our replies drain
+    // (checked once per chunk, so one paused socket waits on one 'drain' listener).
+    if (socket.writableNeedDrain) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
     }
   });
   socket.on('end', () => {
