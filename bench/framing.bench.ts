@@ -1,12 +1,12 @@
-// Throughput of the reference decoders of labs 03-05, fed 64 KiB chunks, each
+// Throughput of the reference decoders of labs 04-06, fed 64 KiB chunks, each
 // as a ratio against a baseline over the same bytes in the same run:
 //   fixed-length, length-prefix: Buffer.concat of the chunks (one plain copy);
 //   delimiter: Buffer.indexOf scanning the chunks for LF.
 // Then the classic bug, re-concatenating everything held on every chunk, next
 // to the reference decoder on one large frame: quadratic against linear.
-import { FixedLengthDecoder } from '../solutions/03-fixed-length/record.ts';
-import { LineDecoder } from '../solutions/04-delimiter/line-decoder.ts';
-import { FrameDecoder, encodeFrame } from '../solutions/05-length-prefix/frame.ts';
+import { FixedLengthDecoder } from '../solutions/04-fixed-length/record.ts';
+import { LineDecoder } from '../solutions/05-delimiter/line-decoder.ts';
+import { FrameDecoder, encodeFrame } from '../solutions/06-length-prefix/frame.ts';
 
 const CHUNK = 64 * 1024;
 const STREAM = 32 * 1024 * 1024; // bytes per measured pass
@@ -37,12 +37,6 @@ function compare(decoder: () => unknown, baseline: () => unknown, passes = PASSE
     b.push(timeOnce(baseline));
   }
   return { ms: median(d), baselineMs: median(b), ratio: median(b.map((x, i) => x / d[i]!)) };
-}
-
-/** Median time of `passes` runs of fn, in ms, after one warm-up. */
-function time(fn: () => unknown, passes = PASSES): number {
-  fn();
-  return median(Array.from({ length: passes }, () => timeOnce(fn)));
 }
 
 const mbps = (bytes: number, ms: number) => bytes / (1024 * 1024) / (ms / 1000);
@@ -150,14 +144,18 @@ class ReconcatFrameDecoder {
 function quadratic(valueSize: number): void {
   const data = encodeFrame(0x02, Buffer.alloc(valueSize, 0x61));
   const chunks = chunksOf(data);
-  const linear = time(() => {
-    const d = new FrameDecoder(valueSize);
-    if (chunks.flatMap((c) => d.push(c)).length !== 1) throw new Error('no frame');
-  }, 3);
-  const naive = time(() => {
-    const d = new ReconcatFrameDecoder();
-    if (chunks.flatMap((c) => d.push(c)).length !== 1) throw new Error('no frame');
-  }, 3);
+  // Alternated, pass after pass, like every other row: both see the same load.
+  const { ms: linear, baselineMs: naive } = compare(
+    () => {
+      const d = new FrameDecoder(valueSize);
+      if (chunks.flatMap((c) => d.push(c)).length !== 1) throw new Error('no frame');
+    },
+    () => {
+      const d = new ReconcatFrameDecoder();
+      if (chunks.flatMap((c) => d.push(c)).length !== 1) throw new Error('no frame');
+    },
+    5,
+  );
   const mib = valueSize / (1024 * 1024);
   console.log(
     `one ${mib} MiB frame in ${chunks.length} chunks: reference ${linear.toFixed(1)} ms (${mbps(data.length, linear).toFixed(0)} MiB/s), ` +

@@ -1,6 +1,6 @@
 // npm run bench -- pop3
 //
-// The POP3 server of lab 09 (solutions/, or SOCKET_KIT_TARGET) under load,
+// The final POP3 server (the last POP3 lab's folder, in solutions/ or SOCKET_KIT_TARGET) under load,
 // against Dovecot's POP3 server measured in the same run on the same Maildirs:
 //   1. N clients at once (POP3_BENCH_CLIENTS, default 50), each with its own
 //      user, running sessions (log in, STAT, UIDL, RETR every message, QUIT)
@@ -15,6 +15,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, targetRoot, type ServerProcess } from '../lib/harness/index.ts';
+import { findLab, labDir } from '../lib/course.ts';
 import { shownPath } from '../lib/paths.ts';
 import { largeMessage } from '../test/fixtures/pop3-clients/messages.ts';
 import { MailRoot } from '../test/fixtures/pop3/mail-root.ts';
@@ -22,7 +23,8 @@ import { performanceMode, startDovecot, type Dovecot } from './pop3/dovecot.ts';
 import { loadRun, summary, type LoadResult } from './pop3/load.ts';
 import { openIdle, retrBig, rssMb, sampler, writeBigMessage } from './pop3/memory.ts';
 
-const SLUG = '09-pop3-real-world';
+/** The last POP3 lab: its folder holds the whole server. */
+const LAB = findLab('pop3-real-clients');
 
 /**
  * What must not outlive the benchmark: servers run in process groups of their
@@ -78,7 +80,7 @@ function row(name: string, r: LoadResult): string {
 }
 
 async function kitServer(mailRoot: string): Promise<ServerProcess> {
-  return startServer(path.join(targetRoot(), SLUG, 'server.ts'), { args: ['--mail-root', mailRoot] });
+  return startServer(path.join(labDir(targetRoot(), LAB), 'server.ts'), { args: ['--mail-root', mailRoot] });
 }
 
 /** Sum of rounds: the same totals over all the time measured. */
@@ -122,7 +124,7 @@ async function loadSection(clients: number, seconds: number, rounds: number): Pr
       mine.push(await loadRun(kit.port, users, seconds));
       if (dovecot) theirs.push(await loadRun(dovecot.port, users, seconds));
     }
-    const name = `kit (${shownPath(path.join(targetRoot(), SLUG))})`;
+    const name = `kit (${shownPath(labDir(targetRoot(), LAB))})`;
     console.log(`  ${'server'.padEnd(NAME)} ${'sessions/s'.padStart(10)} ${'MB/s'.padStart(8)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`);
     console.log(row(name, merge(mine)));
     if (!dovecot) return;

@@ -1,7 +1,7 @@
 // The course map: every lab in order with its last grade, and the next step.
 // Printed by `npm start`; the site shows the same facts.
 import { existsSync } from 'node:fs';
-import { labs, lessonPath, type Lab } from './course.ts';
+import { labFolder, labs, lessonPath, type Lab } from './course.ts';
 import { shownPath } from './paths.ts';
 import { loadGrades } from './grader/store.ts';
 import { fullMarks, maxScore, score, type LabResult } from './grader/results.ts';
@@ -49,7 +49,7 @@ export function formatCourseMap(title: string): string {
     const n = next.lab.slug.slice(0, 2);
     out.push(bold(`Next: lab ${n} — ${next.lab.title}`) + (next.last ? ` (last grade ${gradeText(next.last)})` : ''));
     out.push(`  1. Read   ${next.lesson ? shownPath(next.lesson) : '(lesson not written yet)'}`);
-    out.push(`  2. Edit   ${next.lab.files.map((f) => `labs/${next.lab.slug}/${f}`).join(', ')}`);
+    out.push(`  2. Edit   ${next.lab.files.map((f) => `labs/${labFolder(next.lab)}/${f}`).join(', ')}`);
     out.push(`  3. Grade  npm run grade -- ${n}`);
   }
   return out.join('\n');

@@ -23,7 +23,7 @@ async function message(): Promise<Buffer> {
 const socket = net.connect({ host: values.host, port: Number(values.port), allowHalfOpen: true });
 
 socket.on('connect', () => {
-  // TODO 1: send message() and half-close: message().then((data) => socket.end(data)).
+  // TODO 1: send message() (a promise of the bytes) and half-close: one socket call can do both.
   throw new Error(`TODO: the client in labs/02-tcp-echo/client.ts is not written yet (connected to ${socket.remoteAddress}:${socket.remotePort})`);
 });
 

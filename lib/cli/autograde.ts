@@ -109,7 +109,13 @@ try {
       if (kept) console.error(`Kept ${kept} grades from the run already in ${shown(outDir)} (same submission, same kit).`);
       if (dropped.length) console.error(`Removed the grades of ${dropped.length} students no longer in this run: ${dropped.join(', ')}.`);
       if (ignored.length) console.error(`Not graded (not folders): ${ignored.join(', ')}.`);
-      if (toGrade) console.error(`Sandbox:\n${sandboxReport().map((l) => `  ${l}`).join('\n')}`);
+      if (toGrade) {
+        const sandbox = sandboxReport();
+        console.error(`Sandbox:\n${sandbox.map((l) => `  ${l}`).join('\n')}`);
+        if (sandbox.some((l) => l.startsWith('NO'))) {
+          console.error('WARNING: the lines marked NO above are NOT enforced on this machine: a hostile submission can do what they say it cannot.\n         Grade only submissions you trust, or run as root with bubblewrap installed (see README, "The grading sandbox").');
+        }
+      }
       progress = new Progress(toGrade);
     },
     onBegin: (s) => progress?.begin(s),

@@ -5,7 +5,7 @@
 // non-zero while any graded lab is below full marks.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findLab, resolveLabs } from '../course.ts';
+import { findLab, resolveLabs, withEarlierStages } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { formatLab, formatSummary, formatWarnings, testLine } from '../grader/report.ts';
@@ -24,9 +24,9 @@ const { values, positionals } = parse(
   USAGE,
 );
 
-let chosen;
+let asked;
 try {
-  chosen = resolveLabs(positionals);
+  asked = resolveLabs(positionals);
 } catch (e) {
   console.error((e as Error).message);
   process.exit(2);
@@ -39,7 +39,11 @@ if (!existsSync(target)) {
 // The student's own labs/: hints one level at a time, remembered. An instructor's --target: whole hints, nothing remembered.
 const own = !values.target;
 
-console.log(dim(`Grading ${chosen.map((l) => l.slug).join(', ')} …`));
+// A stage of a program several labs grow (labs/mail/) is graded with the stages
+// before it: they must keep passing. Each counts in its own lab.
+const chosen = withEarlierStages(asked);
+const again = chosen.filter((l) => !asked.includes(l));
+console.log(dim(`Grading ${asked.map((l) => l.slug).join(', ')}${again.length ? `, and again the earlier stages ${again.map((l) => l.slug).join(', ')}` : ''} …`));
 const started = Date.now();
 const tty = process.stdout.isTTY === true;
 let rows = 0; // terminal rows the live lines take (long lines wrap)

@@ -3,7 +3,7 @@
 // Keys: h the next hint, g or Enter re-grade, q quit.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labDir, type Lab } from '../course.ts';
 import { kitPath } from '../paths.ts';
 import { dim } from '../term.ts';
 import { takeNextHint } from '../tools/hints.ts';
@@ -58,5 +58,5 @@ const stopKeys = onKeys(
 process.on('SIGINT', () => quit(130));
 process.on('SIGTERM', () => quit(143));
 watcher.on('finished', () => quit(0));
-if (!tty) console.log(dim(`Watching ${path.join(target, lab.slug)} …`));
+if (!tty) console.log(dim(`Watching ${labDir(target, lab)} …`));
 watcher.start();

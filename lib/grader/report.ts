@@ -3,8 +3,18 @@
 // and any type errors (warnings, not points).
 import { bold, dim, green, red, yellow } from '../term.ts';
 import { shownPath } from '../paths.ts';
+import { findLab, labFolder } from '../course.ts';
 import { hiddenNote } from './hidden-note.ts';
 import { maxScore, score, type LabResult, type TestResult } from './results.ts';
+
+/** The folder a result's lab lives in (a lab since removed from course.json: its slug). */
+function folderOf(slug: string): string {
+  try {
+    return labFolder(findLab(slug));
+  } catch {
+    return slug;
+  }
+}
 
 const indent = (s: string, pad = '   ') => s.split('\n').map((l) => pad + l).join('\n');
 
@@ -21,7 +31,7 @@ export function testLine(t: TestResult, width: number, prefix = ''): string {
 
 export function formatLab(r: LabResult, showHint?: HintShower): string {
   const out: string[] = [];
-  out.push(bold(`Lab ${r.slug} — ${r.title}`) + dim(`   (graded: ${shownPath(r.target)}/${r.slug})`));
+  out.push(bold(`Lab ${r.slug} — ${r.title}`) + dim(`   (graded: ${shownPath(r.target)}/${folderOf(r.slug)})`));
   const width = Math.max(20, ...r.tests.map((t) => t.name.length));
   for (const t of r.tests) out.push(testLine(t, width));
   if (r.error) out.push(red(indent(`could not grade: ${r.error}`, '  ')));

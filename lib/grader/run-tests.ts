@@ -57,6 +57,8 @@ export interface RunOptions {
    * LabResult per folder and lab it holds, its `target` the folder. `target` is then unused.
    */
   targets?: Record<string, string>;
+  /** Command prefix for vitest (the sandbox: enter the student's network namespace). */
+  prefix?: string[];
 }
 
 /** A test as reported by the child, made into a TestResult. */
@@ -146,9 +148,10 @@ function spawnVitest(files: string[], opts: RunOptions, onEvent: (e: StreamEvent
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
   const ownGate = opts.gateDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'socket-kit-gate-'));
   return new Promise((resolve) => {
+    const [command, ...prefix] = [...(opts.prefix ?? []), process.execPath];
     const child = spawn(
-      process.execPath,
-      [kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), `--reporter=${kitPath('lib', 'grader', 'stream-reporter.ts')}`],
+      command!,
+      [...prefix, kitPath('node_modules/vitest/vitest.mjs'), 'run', ...files, ...(opts.vitestArgs ?? []), `--reporter=${kitPath('lib', 'grader', 'stream-reporter.ts')}`],
       {
         cwd: KIT_ROOT,
         detached: true,

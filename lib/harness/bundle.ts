@@ -10,18 +10,21 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { shownPath, TSX_LOADER } from '../paths.ts';
 import { LabFailure } from './failure.ts';
+import { privateTmpDir } from './private-dir.ts';
 
 type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
 const compiler = () => (esbuild ??= createRequire(fileURLToPath(TSX_LOADER))('esbuild') as Esbuild);
 
-/** Owner-only: bundles of the reference solutions must not be readable by other users. */
-const cacheDir = () => path.join(os.tmpdir(), `socket-kit-bundles-${process.getuid?.() ?? 'u'}`);
+/** Owner-only: bundles of the reference solutions must not be readable by other users (private-dir.ts). */
+const cacheDir = () => privateTmpDir('socket-kit-bundles');
+
+/** Why a program could not be bundled: a syntax error (file:line:column and the line), or, under the sandbox, which has no tsx to fall back on, a package import. */
+export class BundleError extends LabFailure {}
 
 interface Stamp {
   inputs: [file: string, mtimeMs: number, size: number][];
@@ -60,7 +63,7 @@ interface BuildMessage {
 }
 
 /** esbuild's errors, as a student reads them: file:line:column, the message, the line and a caret. */
-function compileFailure(file: string, errors: BuildMessage[]): LabFailure {
+function compileFailure(file: string, errors: BuildMessage[]): BundleError {
   const shown = errors.slice(0, 5).map((e) => {
     if (!e.location) return `  ${e.text}`;
     const where = path.resolve(e.location.file);
@@ -68,22 +71,25 @@ function compileFailure(file: string, errors: BuildMessage[]): LabFailure {
       sourceExcerpt(where, e.location.line, e.location.column, e.location.lineText).split('\n').map((l) => `    ${l}`).join('\n');
   });
   const more = errors.length > 5 ? `\n  … and ${errors.length - 5} more` : '';
-  return new LabFailure(`${shownPath(file)} does not compile, so it was not started:\n${shown.join('\n')}${more}`);
+  return new BundleError(`${shownPath(file)} does not compile, so it was not started:\n${shown.join('\n')}${more}`);
 }
 
 /**
  * The path of a runnable bundle of `file` (an absolute .ts path), or undefined
  * to run it through tsx. `beside`: write it next to the source instead of the
  * cache (the instructor's sandbox: its private copies, readable by the
- * student's uid, which the owner-only cache is not).
+ * student's uid, which the owner-only cache is not). `rebuild`: ignore a
+ * bundle already there (it may have come with the copy). `strict`: throw a
+ * BundleError with the compiler's message instead of returning undefined.
  */
-export function bundledEntry(file: string, opts: { beside?: boolean } = {}): string | undefined {
+export function bundledEntry(file: string, opts: { beside?: boolean; strict?: boolean; rebuild?: boolean } = {}): string | undefined {
   const key = createHash('sha1').update(file).digest('hex').slice(0, 16);
   const dir = opts.beside ? path.dirname(file) : cacheDir();
+  if (!dir) return undefined;
   const name = opts.beside ? `.${path.basename(file, '.ts')}.ts.socket-kit` : key;
   const out = path.join(dir, `${name}.mjs`);
   const stampFile = path.join(dir, `${name}.json`);
-  if (fresh(stampFile)) return out;
+  if (!opts.rebuild && fresh(stampFile)) return out;
   try {
     const url = JSON.stringify(pathToFileURL(file).href);
     const result = compiler().buildSync({
@@ -103,7 +109,9 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     });
     const meta = Object.values(result.metafile.outputs)[0]!;
     // A package would be looked up from the cache folder, not the lab's: leave that to tsx.
-    if (meta.imports.some((i) => i.external && !isBuiltin(i.path))) return undefined;
+    const pkg = meta.imports.find((i) => i.external && !isBuiltin(i.path));
+    if (pkg && opts.strict) throw new BundleError(`${path.basename(file)} imports the package '${pkg.path}': a lab program may import only Node's own modules (node:...) and files of its folder.`);
+    if (pkg) return undefined;
     const inputs: Stamp['inputs'] = Object.keys(result.metafile.inputs).map((rel) => {
       const abs = path.resolve(rel);
       const s = statSync(abs);
@@ -118,8 +126,11 @@ export function bundledEntry(file: string, opts: { beside?: boolean } = {}): str
     renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
     return out;
   } catch (err) {
+    if (err instanceof BundleError) throw err;
     const errors = (err as { errors?: BuildMessage[] }).errors;
     if (errors?.length) throw compileFailure(file, errors);
-    return undefined; // something else went wrong with the bundler: tsx runs the program as the student runs it
+    // Something else went wrong with the bundler: tsx runs the program as the student runs it (not under the sandbox, which has no tsx).
+    if (opts.strict) throw new BundleError(`${shownPath(file)} could not be compiled: ${(err as Error).message}`);
+    return undefined;
   }
 }

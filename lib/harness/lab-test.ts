@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { findLab, type Lab } from '../course.ts';
+import { findLab, labDir, labName, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { logWaits, scaled, waitExpired } from './budget.ts';
 import { calibrate } from './calibrate.ts';
@@ -170,7 +170,7 @@ function explain(err: unknown, lab: Lab, ctx: LabContext): Error {
   if (!(err instanceof LabFailure)) return err as Error;
   let message = err.message;
   if (ctx.seedUsed !== undefined) {
-    message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${lab.slug.replace(/^\d+-/, '')}`;
+    message += `\n\nChaos seed ${ctx.seedUsed}: replay with SOCKET_KIT_SEED=${ctx.seedUsed} npm run grade -- ${labName(lab)}`;
   }
   message += wireTrailer(ctx.transcript, ctx.startedServers.map((s) => s.exit)); // for the site's picture; the grader takes it off
   const out = new LabFailure(message);
@@ -204,12 +204,13 @@ const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).s
 /** vitest's own limit per test: only a backstop, far past the harness's own (graded() keeps those). */
 const VITEST_LIMIT_MS = 30 * 60_000;
 
-export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
-  const lab = findLab(slug);
+/** The graded tests of one lab, found by name ('udp-echo') or slug, run against its folder in each target. */
+export function labTest(name: string, fileOpts: LabTestOptions = {}) {
+  const lab = findLab(name);
   const named = namedTargets();
   const targets = named
-    ? Object.entries(named).map(([name, root]) => ({ name, dir: path.join(root, slug) })).filter((x) => existsSync(x.dir))
-    : [{ name: undefined, dir: path.join(targetRoot(), slug) }];
+    ? Object.entries(named).map(([name, root]) => ({ name, dir: labDir(root, lab) })).filter((x) => existsSync(x.dir))
+    : [{ name: undefined, dir: labDir(targetRoot(), lab) }];
   const live = new Set<LabContext>();
   // How slow is the machine now? Every wait of this file's tests is stretched by it.
   beforeAll(() => calibrate().then(() => undefined), 120_000);
@@ -278,6 +279,6 @@ export function labTest(slug: string, fileOpts: LabTestOptions = {}) {
   }
 
   /** The lab folder under test (the first, when SOCKET_KIT_TARGETS names several: a test body should use `t.dir`). */
-  const dir = targets[0]?.dir ?? path.join(targetRoot(), slug);
+  const dir = targets[0]?.dir ?? labDir(targetRoot(), lab);
   return { lab, dir, graded };
 }

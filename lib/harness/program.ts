@@ -7,8 +7,8 @@ import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
 import { LabFailure, seconds } from './failure.ts';
 import { scaled, waitExpired } from './budget.ts';
 import { bundledEntry, sourceExcerpt } from './bundle.ts';
-import { settled, snapshot } from './observe.ts';
-import { confine, sandboxEnabled } from './sandbox.ts';
+import { settled as asleep, snapshot } from './observe.ts';
+import { confine, sandboxEnabled, type Confinement } from './sandbox.ts';
 import { describeStall, StallWatch, STUCK_CPU_MS, type Stall } from './stall.ts';
 import { writesInFlight } from './chaos.ts';
 
@@ -24,6 +24,10 @@ export const RUN_MARK = 'SOCKET_KIT_RUN';
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Why the sandbox stopped it, when it did ("used more than 768 MB of memory"). */
+  reason?: string;
+  /** A sandbox limit it met ("reached the limit of 96 processes and threads"). */
+  note?: string;
 }
 
 /** Output of a stream, bounded: the first OUTPUT_CAP bytes and a count of the rest. */
@@ -52,7 +56,8 @@ class Captured {
 }
 
 function describeExit(e: Exit): string {
-  return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+  const how = e.reason ? `was stopped by the grader's sandbox: it ${e.reason}` : e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+  return e.note ? `${how} (it ${e.note})` : how;
 }
 
 /** The last lines of some output, indented, for a failure message. */
@@ -158,20 +163,43 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-/** Start `node --import tsx FILE ARGS` as the leader of a new process group. */
+/** The sandbox around each child (lib/harness/sandbox.ts): how to signal it, and how it really ended. */
+const confinements = new WeakMap<ChildProcess, Confinement>();
+
+/** How a child ended, as its program would have without a sandbox, with the sandbox's reason if it stopped it. */
+export function exitOf(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Exit {
+  return confinements.get(child)?.ended(code, signal) ?? { code, signal };
+}
+
+/** The program's own pid (under the sandbox: bwrap's child, once it has started it). */
+const programPid = (child: ChildProcess) => (confinements.has(child) ? confinements.get(child)!.programPid() : child.pid);
+
+/** Resolves once whatever the program left running is gone (its cgroups emptied). */
+const leftoversGone = (child: ChildProcess) => confinements.get(child)?.settled() ?? Promise.resolve();
+
+/**
+ * Start a program as the leader of a new process group: `node --import tsx
+ * FILE ARGS` (or its cached bundle), or, under the instructor's sandbox, its
+ * bundle confined (sandbox.ts). A .mjs file is a bundle already and runs as is.
+ */
 function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
   const file = path.resolve(relFile); // the child runs in the lab folder, so no relative paths
   if (!existsSync(file)) throw new LabFailure(`${shownPath(file)} does not exist. Is the lab folder complete?`);
   // The instructor's sandbox bundles its private copies itself (and keeps the
   // reference solutions' bundles out of a place a student program could read).
-  // A syntax error is reported here, with its line, before anything starts.
-  const bundle = sandboxEnabled() ? undefined : bundledEntry(file);
+  const bundle = sandboxEnabled() || file.endsWith('.mjs') ? undefined : bundledEntry(file);
+  const entry = file.endsWith('.mjs') ? file : bundle;
   // --no-memory-reducer: V8 would otherwise set itself a timer after each burst of
   // work, and a program with a timer pending cannot be seen to be idle (observe.ts).
-  const node = ['--no-memory-reducer'];
+  const nodeFlags = ['--no-memory-reducer'];
+  // A file that does not compile throws a BundleError (a LabFailure naming file:line:column).
   const launch = confine({
+    file,
+    cwd: opts.cwd ?? path.dirname(file),
+    programArgs: opts.args ?? [],
+    nodeFlags,
     command: process.execPath,
-    args: bundle ? [...node, '--enable-source-maps', bundle, ...(opts.args ?? [])] : [...node, '--import', TSX_LOADER, file, ...(opts.args ?? [])],
+    args: entry ? [...nodeFlags, '--enable-source-maps', entry, ...(opts.args ?? [])] : [...nodeFlags, '--import', TSX_LOADER, file, ...(opts.args ?? [])],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
@@ -180,12 +208,14 @@ function spawnTs(relFile: string, opts: SpawnOptions): ChildProcess {
       ...opts.env,
     },
   });
-  return spawn(launch.command, launch.args, {
-    cwd: opts.cwd ?? path.dirname(file),
+  const child = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
     detached: true, // its own process group, killed as a whole
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', ...launch.extraStdio],
     env: launch.env, // scrubbed: a student program sees no grader secrets
   });
+  confinements.set(child, launch.attach(child));
+  return child;
 }
 
 /** A server the harness started and will stop. */
@@ -213,13 +243,19 @@ export class ServerProcess {
     child.setMaxListeners(0); // every client of a test listens for its exit
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+        this.exit = exitOf(child, code, signal);
         resolve(this.exit);
       });
     });
   }
 
+  /** The program's own pid (under the sandbox: not bwrap's, which starts it). */
   get pid(): number {
+    return programPid(this.child) ?? this.child.pid!;
+  }
+
+  /** Its process group: the program, and everything it started that did not leave the group. */
+  get group(): number {
     return this.child.pid!;
   }
 
@@ -262,7 +298,7 @@ export class ServerProcess {
 
   /** A watch on why it is not answering (idle or stuck), for one wait. */
   stallWatch(): StallWatch {
-    return new StallWatch(this.exit ? undefined : this.pid, this.stuckCpuMs);
+    return new StallWatch(() => (this.exit ? undefined : this.pid), this.stuckCpuMs);
   }
 
   /** Resident memory of all its processes, in bytes (0 where it cannot be read). */
@@ -276,13 +312,16 @@ export class ServerProcess {
     while (Date.now() < until && !this.exit) {
       const a = snapshot(this.pid).activity;
       if (a === 'unknown' || a === 'gone') return false;
-      if (await settled(this.pid)) return true;
+      if (await asleep(this.pid)) return true;
       await new Promise((r) => setTimeout(r, 25));
     }
     return false;
   }
 
+  /** Signal the program itself (under the sandbox: not bwrap, which forwards no signal). */
   signal(sig: NodeJS.Signals): void {
+    const c = confinements.get(this.child);
+    if (c) return c.signal(sig);
     try {
       this.child.kill(sig);
     } catch {
@@ -290,9 +329,19 @@ export class ServerProcess {
     }
   }
 
-  stop(): Promise<void> {
-    return killGroup(this.child);
+  /** Stop it and everything it started. */
+  async stop(): Promise<void> {
+    await killGroup(this.child);
+    await leftoversGone(this.child);
   }
+}
+
+/**
+ * Start a program that talks over its stdin and stdout (a test driver) and
+ * return at once: no readiness line is awaited. Stop it with stop().
+ */
+export function startProgram(file: string, opts: SpawnOptions = {}): ServerProcess {
+  return new ServerProcess(spawnTs(file, opts), file);
 }
 
 /**
@@ -370,7 +419,7 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
       server.child.stdout!.on('data', onData);
       server.child.once('exit', () => {
         if (done) return; // stopped after it became ready: not a start-up failure
-        const how = server.flooded ? FLOODED : describeExit(server.exit ?? { code: server.child.exitCode, signal: server.child.signalCode });
+        const how = server.flooded ? FLOODED : describeExit(server.exit ?? exitOf(server.child, server.child.exitCode, server.child.signalCode));
         const message = `started \`${cmd}\` but it ${how} before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`;
         finish(server.flooded ? new LabFailure(message) : certain(message));
       });
@@ -466,13 +515,14 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
   };
   const watching = opts.hangWhenIdle || opts.waitingMs !== undefined || opts.stuckCpuMs !== undefined;
   const watch = async () => {
-    const stall = new StallWatch(child.pid, opts.stuckCpuMs ?? Infinity);
+    const stall = new StallWatch(() => programPid(child), opts.stuckCpuMs ?? Infinity);
     let asleepSince: number | undefined;
     while (!closed && !timedOut) {
       await new Promise((r) => setTimeout(r, 50));
       if (closed || timedOut) return;
       if (opts.waitingMs !== undefined) {
-        const a = snapshot(child.pid!).activity;
+        const pid = programPid(child);
+        const a = pid === undefined ? 'unknown' : snapshot(pid).activity;
         if (a === 'idle' || a === 'timer') {
           asleepSince ??= Date.now();
           if (Date.now() - asleepSince >= opts.waitingMs) return stop({ kind: 'waiting', forMs: Date.now() - asleepSince });
@@ -494,11 +544,12 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
     child.once('close', (code, signal) => {
       closed = true;
       clearTimeout(timer);
-      resolve({ code, signal });
+      resolve(exitOf(child, code, signal));
     });
   });
   opts.signal?.removeEventListener('abort', onAbort);
   await killGroup(child, 0);
+  await leftoversGone(child);
   const cmd = `tsx ${shownPath(file)} ${(opts.args ?? []).join(' ')}`.trim();
   const ms = Date.now() - started;
   const result: RunResult = {
@@ -509,7 +560,7 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
     stalled,
     flooded,
     ms,
-    pid: child.pid ?? -1,
+    pid: programPid(child) ?? child.pid ?? -1,
     describe() {
       const how = flooded
         ? FLOODED

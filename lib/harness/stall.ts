@@ -20,21 +20,27 @@ export const CHECK_EVERY_MS = 100;
 export type Stall = { kind: 'idle' } | { kind: 'stuck'; cpuMs: number };
 
 export class StallWatch {
-  private cpuAtProgress: number;
+  private cpuAtProgress = 0;
+  private cpuKnown = false;
   /** The first look comes a little after the wait begins: most replies are in by then, and a look costs a pause. */
   private nextCheck = Date.now() + CHECK_EVERY_MS;
 
-  /** `pid`: the program's process (its descendants are watched too). */
+  /**
+   * `pidOf`: the program's process (its descendants are watched too), asked at
+   * each look: under the sandbox it is known only once bwrap has started it.
+   */
   constructor(
-    private readonly pid: number | undefined,
+    private readonly pidOf: () => number | undefined,
     private readonly stuckCpuMs = STUCK_CPU_MS,
   ) {
-    this.cpuAtProgress = pid === undefined ? 0 : snapshot(pid).cpuNs;
+    this.progress();
   }
 
   /** The program produced something: it is not stuck, whatever it has used so far. */
   progress(): void {
-    if (this.pid !== undefined) this.cpuAtProgress = snapshot(this.pid).cpuNs;
+    const pid = this.pidOf();
+    this.cpuKnown = pid !== undefined;
+    this.cpuAtProgress = pid === undefined ? 0 : snapshot(pid).cpuNs;
   }
 
   /**
@@ -43,15 +49,17 @@ export class StallWatch {
    * without it, an idle program may just be waiting for those bytes.
    */
   async check(quiet: () => boolean): Promise<Stall | undefined> {
-    if (this.pid === undefined || Date.now() < this.nextCheck) return undefined;
+    const pid = this.pidOf();
+    if (pid === undefined || Date.now() < this.nextCheck) return undefined;
     this.nextCheck = Date.now() + CHECK_EVERY_MS;
-    const s = snapshot(this.pid);
+    if (!this.cpuKnown) this.progress(); // its pid just became known: count CPU from here
+    const s = snapshot(pid);
     if (s.activity === 'busy') {
       const cpuMs = (s.cpuNs - this.cpuAtProgress) / 1e6;
       return cpuMs >= this.stuckCpuMs ? { kind: 'stuck', cpuMs } : undefined;
     }
     if (s.activity !== 'idle' || !quiet()) return undefined;
-    return (await settled(this.pid)) && quiet() ? { kind: 'idle' } : undefined;
+    return (await settled(pid)) && quiet() ? { kind: 'idle' } : undefined;
   }
 }
 

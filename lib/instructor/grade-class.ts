@@ -11,10 +11,9 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labTestPaths, type Lab } from '../course.ts';
-import { KIT_ROOT } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { processesMarked, RUN_MARK } from '../harness/program.ts';
-import { sweepCgroups, UID_BASE, UID_COUNT } from '../harness/sandbox.ts';
+import { openStudentSandbox, sandboxAbilities, sweepCgroups, UID_BASE, UID_COUNT, type StudentSandbox } from '../harness/sandbox.ts';
 import { maxScore, score, type LabResult } from '../grader/results.ts';
 import type { StudentGrade } from './gradebook.ts';
 import { HIDDEN_DIR, hiddenTestPaths, type ListedTest } from './hidden.ts';
@@ -142,17 +141,8 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
   const runTmp = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-run-'));
   chmodSync(runTmp, 0o711);
   const staging = new Staging(runTmp);
-  // Hidden from every student program: the class's folder and the instructor's output
-  // (other students' work and feedback), unless hiding one would hide the kit itself.
-  const hide = [opts.submissions, opts.outDir]
-    .map((p) => path.resolve(p))
-    .filter((p) => !contains(p, KIT_ROOT) && !contains(p, runTmp));
-  const env = {
-    [RUN_MARK]: mark,
-    SOCKET_KIT_SANDBOX: '1',
-    SOCKET_KIT_SANDBOX_BUNDLE: '1', // private copies: programs may be bundled beside their sources
-    SOCKET_KIT_SANDBOX_HIDE: hide.join(path.delimiter),
-  };
+  // Student programs see none of the kit, the class or the output: the sandbox's view holds only their own copy.
+  const env = { [RUN_MARK]: mark, SOCKET_KIT_SANDBOX: '1' };
   // Parallelism comes from grading several students at once: each student's labs
   // run in one vitest worker, one file at a time (so `--jobs 1` really is one at a
   // time), and that worker is reused for all their files (--no-isolate): the
@@ -171,7 +161,10 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
     let dir: string | undefined;
     const tmp = mkdtempSync(path.join(runTmp, 'student-'));
     chmodSync(tmp, 0o711);
+    // The student's namespaces and data folder (lib/harness/sandbox-student.ts), closed after their run.
+    let box: StudentSandbox | undefined;
     try {
+      if (sandboxAbilities().bwrap) box = openStudentSandbox({ uid, tmp });
       const staged = staging.stage(sub, opts.labs);
       dir = staged.dir;
       const target = dir;
@@ -179,7 +172,8 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
         runLabTests(labs, {
           target,
           timeoutMs,
-          env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid), TMPDIR: tmp },
+          env: { ...env, SOCKET_KIT_SANDBOX_UID: String(uid), TMPDIR: tmp, ...box?.env },
+          prefix: box?.vitestPrefix,
           extraTests: withHidden ? hiddenTestPaths : undefined,
           vitestArgs,
           gateDir: path.join(runTmp, 'gate'), // one for the class: a test re-run alone is alone on the machine
@@ -211,6 +205,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassRun> {
       const why = `could not grade ${sub.student}: ${(e as Error).message}`;
       return { student: sub.student, results: opts.labs.map((l) => notGraded(l, listed, why, shown)), error: why, notes, ms: Date.now() - started };
     } finally {
+      await box?.close(); // every process of the student gone before their folders go
       if (dir) staging.remove(dir);
       rmSync(tmp, { recursive: true, force: true });
     }

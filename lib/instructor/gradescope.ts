@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findLab, labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { runLabTests } from '../grader/run-tests.ts';
-import { sandboxReport, sandboxTmp, UID_BASE } from '../harness/sandbox.ts';
+import { openStudentSandbox, sandboxAbilities, sandboxReport, UID_BASE } from '../harness/sandbox.ts';
 import { failedResults, toGradescope, type GradescopeResults, type Visibility } from './gradescope-results.ts';
 import { HIDDEN_DIR, hiddenTestPaths } from './hidden.ts';
 import { listTests } from './list-tests.ts';
@@ -33,13 +33,13 @@ export const SETUP_SH = `#!/usr/bin/env bash
 set -euo pipefail
 ROOT="\${GRADESCOPE_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
-# What grading needs, installed only where missing: util-linux (setpriv, prlimit, unshare)
+# What grading needs, installed only where missing: util-linux (setpriv, nsenter)
 # and bubblewrap for the sandbox; curl, fetchmail and python3: lab tests drive real clients.
 need=()
 command -v curl >/dev/null || need+=(ca-certificates curl)
 command -v fetchmail >/dev/null || need+=(fetchmail)
 command -v python3 >/dev/null || need+=(python3)
-{ command -v setpriv && command -v prlimit && command -v unshare; } >/dev/null || need+=(util-linux)
+{ command -v setpriv && command -v nsenter; } >/dev/null || need+=(util-linux)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 if [ \${#need[@]} -gt 0 ]; then
   apt-get update -qq
@@ -122,6 +122,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   writeResults(root, { ...placeholder, extra_data: { [PLACEHOLDER_MARK]: true } });
   let results: GradescopeResults;
   const staging = new Staging();
+  // One uid and one set of namespaces for all of the submission's programs: they may check each other's pids (a POP3 lock).
+  const box = sandboxAbilities().bwrap ? openStudentSandbox({ uid: UID_BASE }) : undefined;
   try {
     const config = JSON.parse(readFileSync(kitPath(CONFIG_FILE), 'utf8')) as AssignmentConfig;
     const labs = config.labs.map(findLab);
@@ -137,13 +139,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
       ? await runLabTests(runnable, {
           target: staged.dir,
           extraTests: hiddenTestPaths,
-          env: {
-            SOCKET_KIT_SANDBOX: '1',
-            SOCKET_KIT_SANDBOX_BUNDLE: '1',
-            // One uid for all of the submission's programs: they may check each other's pids (a POP3 lock).
-            SOCKET_KIT_SANDBOX_UID: String(UID_BASE),
-            SOCKET_KIT_SANDBOX_HIDE: [path.join(root, 'results'), submission].join(path.delimiter),
-          },
+          env: { SOCKET_KIT_SANDBOX: '1', SOCKET_KIT_SANDBOX_UID: String(UID_BASE), ...box?.env },
+          prefix: box?.vitestPrefix,
           timeoutMs: 60_000 + 120_000 * labs.length,
         })
       : [];
@@ -159,8 +156,8 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   } catch (e) {
     results = failedResults((e as Error).message, seconds());
   } finally {
+    await box?.close();
     staging.close();
-    rmSync(sandboxTmp(UID_BASE), { recursive: true, force: true });
   }
   results.output += `\n\nSandbox limits on this run:\n${sandboxReport().map((l) => `  ${l}`).join('\n')}`;
   writeResults(root, results);

@@ -6,7 +6,7 @@
 // instructor's tools (lib/instructor and its commands).
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { course, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
+import { course, labFolder, labFolders, labs as allLabs, labTestPaths, type Lab } from '../course.ts';
 import { KIT_ROOT, kitPath } from '../paths.ts';
 import { writeClassroom } from './classroom.ts';
 import { HIDDEN_DIR, HIDDEN_MANIFEST, hiddenTestPaths, manifestOf, type HiddenManifest } from './hidden.ts';
@@ -30,10 +30,12 @@ const NEVER = [
   'lib/cli/classroom.ts',
   'lib/cli/gradescope.ts',
   'lib/cli/handout.ts',
+  'lib/cli/release.ts',
+  'lib/cli/stages.ts',
 ].map((p) => path.join(KIT_ROOT, p));
 
 /** Scripts of the instructor's tools, and the kit's benchmarks: not in a student's package.json. */
-const INSTRUCTOR_SCRIPTS = ['autograde', 'handout', 'gradescope', 'classroom', 'bench'];
+const INSTRUCTOR_SCRIPTS = ['autograde', 'handout', 'gradescope', 'classroom', 'bench', 'release', 'stages'];
 
 export interface Handout {
   dir: string;
@@ -53,7 +55,7 @@ function studentPackageJson(): string {
 function studentReadme(labs: Lab[], points: Map<string, number>, hidden: HiddenManifest): string {
   const rows = labs.map((l) => {
     const h = hidden[l.slug];
-    return `| ${l.slug} | ${l.title} | ${l.files.map((f) => `\`labs/${l.slug}/${f}\``).join(', ')} | ${points.get(l.slug) ?? 0}${h ? ` + ${h.points} hidden` : ''} |`;
+    return `| ${l.slug} | ${l.title} | ${l.files.map((f) => `\`labs/${labFolder(l)}/${f}\``).join(', ')} | ${points.get(l.slug) ?? 0}${h ? ` + ${h.points} hidden` : ''} |`;
   });
   return `# ${course().title}
 
@@ -105,11 +107,15 @@ export async function makeHandout(dir: string, labs: Lab[] = allLabs()): Promise
   // A handout of some labs (a staged release) leaves the others' starters, lessons and tests behind.
   const slugOf = (abs: string) => /^(\d\d-[a-z0-9-]+?)(\.[\w.-]+)?$/.exec(path.basename(abs))?.[1];
   const chosen = new Set(labs.map((l) => l.slug));
-  const perLab = ['labs', 'lessons', path.join('test', 'labs')].map((d) => kitPath(d));
+  const perLab = ['lessons', path.join('test', 'labs')].map((d) => kitPath(d));
+  // labs/ holds folders, some shared by several labs (labs/mail/): a folder goes out if a chosen lab uses it.
+  const chosenFolders = new Set(labFolders(labs));
+  const allFolders = new Set(labFolders(allLabs()));
   let files = 0;
   const filter = (src: string) => {
     const abs = path.resolve(src);
     if (NEVER.some((n) => abs === n || abs.startsWith(n + path.sep))) return false;
+    if (path.dirname(abs) === kitPath('labs') && allFolders.has(path.basename(abs)) && !chosenFolders.has(path.basename(abs))) return false;
     if (perLab.includes(path.dirname(abs))) {
       const slug = slugOf(abs);
       if (slug && allLabs().some((l) => l.slug === slug) && !chosen.has(slug)) return false;

@@ -9,15 +9,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labFolder, type Lab } from '../course.ts';
 import { Refusal } from './run-store.ts';
 
-/**
- * The folder a lab's work lives in, in labs/ and in a submission. Every place
- * that stages or hashes a student's lab goes through here, so labs that share
- * one folder (course.json "folder") change this one function.
- */
-export const labFolder = (lab: Lab): string => (lab as Lab & { folder?: string }).folder ?? lab.slug;
+// The folder a lab's work lives in (labs that share one, like the POP3 labs'
+// mail/, name it in course.json): lib/course.ts's labFolder(), kept importable
+// from here for the instructor's code.
+export { labFolder };
 
 export interface Layout {
   /** The folder that holds the lab folders (or, `loose`, the lab's own files). */

@@ -5,7 +5,7 @@
 // every open page what happens over server-sent events.
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { labTestPaths, type Lab } from '../course.ts';
+import { labDir, labTestPaths, type Lab } from '../course.ts';
 import { runLabTests, type RunOptions } from '../grader/run-tests.ts';
 import { fullMarks, maxScore, score, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
@@ -38,7 +38,6 @@ export type LiveEvent =
   | { type: 'grade-error'; slug: string; message: string };
 
 /** The folder a lab's files are in, under the graded target. */
-const labDir = (target: string, lab: Lab) => path.join(target, lab.slug);
 
 /** The most browser tabs listening at once; more are refused (a runaway page cannot pile up sockets). */
 const MAX_CLIENTS = 32;

@@ -190,6 +190,10 @@ export function renderLesson(md: string, ctx: LessonContext): RenderedLesson {
       html({ text }: Tokens.HTML | Tokens.Tag) {
         // Lessons are Markdown; raw HTML is shown, not obeyed. Comments are authors' notes.
         if (/^\s*<!--[\s\S]*-->\s*$/.test(text)) return '';
+        // The one exception: an answer folded the way GitHub folds it too,
+        // <details><summary>Answer</summary> … </details> around Markdown.
+        if (/^\s*<details><summary>Answer<\/summary>\s*$/.test(text)) return '<details class="answer"><summary>Answer</summary>\n';
+        if (/^\s*<\/details>\s*$/.test(text)) return '</details>\n';
         return escapeHtml(text);
       },
       link({ href, title, tokens }: Tokens.Link) {

@@ -1,5 +1,6 @@
 // The page templates: the layout every page shares, the dashboard, a lesson
 // (or a lab whose lesson is still coming), a kit file, and "not found".
+import { labFolder } from '../course.ts';
 import type { MapRow } from '../course-map.ts';
 import { nextLab } from '../course-map.ts';
 import { html, raw, type Html } from './html.ts';
@@ -83,7 +84,7 @@ function nextStep(rows: MapRow[], site: SiteInfo): Html {
 ${next.last ? html`<p>Last grade ${gradeBadge(next.last)}. <a href="${lessonUrl(lab.slug)}#last-grade">See what went wrong</a>.</p>` : ''}
 <ol class="steps">
 <li><span class="step-verb">1. Read</span> <span><a href="${lessonUrl(lab.slug)}">${next.lesson ? 'the lesson' : 'the lab (lesson coming soon)'}: ${lab.title}</a></span></li>
-<li><span class="step-verb">2. Edit</span> <span class="step-files">${lab.files.map((f) => html`<code>labs/${lab.slug}/${f}</code>`)}</span></li>
+<li><span class="step-verb">2. Edit</span> <span class="step-files">${lab.files.map((f) => html`<code>labs/${labFolder(lab)}/${f}</code>`)}</span></li>
 <li><span class="step-verb">3. Grade</span> <span>${commandBox(gradeCommand(lab.slug))}</span></li>
 </ol>
 </section>`;
@@ -136,7 +137,7 @@ function taskBox(row: MapRow, fileLinks: Map<string, string>): Html {
 <dl>
 <dt>Edit</dt>
 <dd><ul class="files">${lab.files.map((f) => {
-    const rel = `labs/${lab.slug}/${f}`;
+    const rel = `labs/${labFolder(lab)}/${f}`;
     const url = fileLinks.get(rel);
     return html`<li>${url ? html`<a href="${url}"><code>${rel}</code></a>` : html`<code>${rel}</code>`}</li>`;
   })}</ul></dd>

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labFolder } from '../course.ts';
 import type { MapRow } from '../course-map.ts';
 import { renderCode } from './highlight.ts';
 import { renderLesson, type RenderedLesson } from './markdown.ts';
@@ -100,7 +101,7 @@ export function buildSite(src: SiteSource): BuiltSite {
   const files = new Set<string>();
   for (const lesson of rendered.values()) for (const f of lesson.files) files.add(f);
   for (const row of src.rows) for (const f of row.lab.files) {
-    const abs = path.join(src.root, 'labs', row.lab.slug, f);
+    const abs = path.join(src.root, 'labs', labFolder(row.lab), f);
     inputs.add(abs);
     if (existsSync(abs)) files.add(abs);
   }
@@ -112,7 +113,7 @@ export function buildSite(src: SiteSource): BuiltSite {
     const key = decode(url);
     const text = readFileSync(abs, 'utf8');
     const code = renderCode(text, LANG_BY_EXT[path.extname(abs)] ?? 'text');
-    const owner = src.rows.find((r) => rel.startsWith(`labs/${r.lab.slug}/`));
+    const owner = src.rows.find((r) => rel.startsWith(`labs/${labFolder(r.lab)}/`));
     const back = owner && { url: lessonUrl(owner.lab.slug), title: `Lab ${owner.lab.slug.slice(0, 2)}: ${owner.lab.title}` };
     pages.set(key, { type: TYPES['.html']!, body: filePage(site, rel, code, key, rootFrom(key), back) });
   }

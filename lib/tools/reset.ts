@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labDir, labFolder, stagesOf, type Lab } from '../course.ts';
 import { labNumber, statePath } from './state.ts';
 
 export interface StarterSource {
@@ -33,16 +33,24 @@ function gitBytes(cwd: string, args: string[]): Buffer {
   return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 32 << 20 });
 }
 
+/**
+ * The files a reset restores: the lab's own, or, in a folder several labs grow
+ * (labs/mail/), every stage's: the folder has one starter, not one per stage.
+ */
+export function starterFiles(lab: Lab): string[] {
+  return [...new Set(stagesOf(lab).flatMap((l) => l.files))];
+}
+
 /** Find the lab's starter in git. Throws with a message a student can act on. */
 export function findStarter(lab: Lab, labsRoot: string, from?: string): StarterSource {
-  const labDir = path.resolve(labsRoot, lab.slug);
+  const dir = path.resolve(labDir(labsRoot, lab));
   let top: string;
   try {
     top = git(existsSync(labsRoot) ? labsRoot : path.dirname(labsRoot), ['rev-parse', '--show-toplevel']);
   } catch {
-    throw new Error(`${labsRoot} is not inside a git repository, so the starter cannot be found. Get a fresh copy of the kit and copy ${lab.slug}/ from it.`);
+    throw new Error(`${labsRoot} is not inside a git repository, so the starter cannot be found. Get a fresh copy of the kit and copy ${labFolder(lab)}/ from it.`);
   }
-  const rel = path.relative(top, labDir).split(path.sep).join('/');
+  const rel = path.relative(top, dir).split(path.sep).join('/');
   let rev: string;
   let note: string | undefined;
   if (from) {
@@ -71,14 +79,14 @@ export function findStarter(lab: Lab, labsRoot: string, from?: string): StarterS
   }
   const described = git(top, ['show', '-s', '--format=%h %s (%an, %as)', rev]);
   const files = new Map<string, Buffer>();
-  for (const f of lab.files) {
+  for (const f of starterFiles(lab)) {
     try {
       files.set(f, gitBytes(top, ['show', `${rev}:${rel}/${f}`]));
     } catch {
       /* not in that commit */
     }
   }
-  if (files.size === 0) throw new Error(`commit ${described} has none of ${lab.files.join(', ')} in ${rel}.`);
+  if (files.size === 0) throw new Error(`commit ${described} has none of ${starterFiles(lab).join(', ')} in ${rel}.`);
   return { rev, described, files, note };
 }
 
@@ -93,7 +101,7 @@ export interface ResetPlan {
 }
 
 export function planReset(lab: Lab, labsRoot: string, from?: string): ResetPlan {
-  const dir = path.resolve(labsRoot, lab.slug);
+  const dir = path.resolve(labDir(labsRoot, lab));
   const starter = findStarter(lab, labsRoot, from);
   const changed: string[] = [];
   const same: string[] = [];
@@ -109,9 +117,9 @@ export function stamp(d = new Date()): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-/** Copy the whole lab folder to <state>/backups/<slug>/<timestamp>/. Returns that folder. */
-export function backupLab(dir: string, slug: string, now = new Date()): string {
-  const base = statePath('backups', slug, stamp(now));
+/** Copy the whole lab folder to <state>/backups/<folder>/<timestamp>/. Returns that folder. */
+export function backupLab(dir: string, folder: string, now = new Date()): string {
+  const base = statePath('backups', folder, stamp(now));
   let dest = base;
   for (let i = 2; existsSync(dest) && i < 1000; i++) dest = `${base}-${i}`;
   mkdirSync(path.dirname(dest), { recursive: true });
@@ -127,7 +135,7 @@ export interface ResetDone {
 
 /** Back up, then write the starter over the changed files. Files the student added stay (and are in the backup). */
 export function applyReset(plan: ResetPlan, now = new Date()): ResetDone {
-  const backup = backupLab(plan.dir, plan.lab.slug, now);
+  const backup = backupLab(plan.dir, labFolder(plan.lab), now);
   mkdirSync(plan.dir, { recursive: true });
   for (const f of plan.changed) {
     mkdirSync(path.dirname(path.join(plan.dir, f)), { recursive: true });
@@ -139,9 +147,14 @@ export function applyReset(plan: ResetPlan, now = new Date()): ResetDone {
 export function describePlan(plan: ResetPlan): string {
   const nn = labNumber(plan.lab.slug);
   const lines = [`Reset lab ${nn} — ${plan.lab.title} to its starter, as shipped in commit ${plan.starter.described}.`];
+  const stages = stagesOf(plan.lab);
+  if (stages.length > 1) {
+    const nums = stages.map((l) => labNumber(l.slug));
+    lines.push(`labs/${labFolder(plan.lab)}/ is one program grown over labs ${nums.join(', ')}: this resets the whole folder, the work of every one of those labs.`);
+  }
   for (const f of plan.changed) lines.push(`  ${f}  will be replaced by the starter`);
   for (const f of plan.same) lines.push(`  ${f}  is already the starter`);
   if (plan.starter.note) lines.push(plan.starter.note);
-  lines.push(`Your current folder is copied to ${statePath('backups', plan.lab.slug)}/<time>/ first.`);
+  lines.push(`Your current folder is copied to ${statePath('backups', labFolder(plan.lab))}/<time>/ first.`);
   return lines.join('\n');
 }

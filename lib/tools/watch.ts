@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { labTestPaths, labs as allLabs, type Lab } from '../course.ts';
+import { earlierStages, labDir, labTestPaths, labs as allLabs, withEarlierStages, type Lab } from '../course.ts';
 import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
@@ -18,17 +18,35 @@ import { HintLevels } from './hints.ts';
 import { labNumber } from './state.ts';
 import { CLEAR, gradingScreen, waitingScreen, watchScreen, type ScreenNote } from './watch-view.ts';
 
-/** Grades one lab; calls `onTest` as each test finishes. Hints are left as ids (TestResult.hint) for the screen to show. */
-export type GradeFn = (lab: Lab, target: string, onTest?: (t: TestResult) => void) => Promise<LabResult>;
+/**
+ * Grades a lab, calling `onTest` as each test finishes (hints are left as ids,
+ * TestResult.hint, for the screen to show); may also return the results of its
+ * earlier stages (a folder several labs grow).
+ */
+export type GradeFn = (lab: Lab, target: string, onTest?: (t: TestResult) => void) => Promise<LabResult | LabResult[]>;
 
-/** The grader, guarded: a lab without graded tests yet is reported, not handed to vitest (which would run everything). */
+/**
+ * The grader, guarded: a lab without graded tests yet is reported, not handed
+ * to vitest (which would run everything). A stage of a program several labs
+ * grow (labs/mail/) is graded with the earlier stages, which must keep passing.
+ */
 export const gradeLab: GradeFn = async (lab, target, onTest) => {
   if (labTestPaths(lab).length === 0) {
     return { slug: lab.slug, title: lab.title, target, tests: [], error: `lab ${labNumber(lab.slug)} has no graded tests yet`, gradedAt: new Date().toISOString() };
   }
-  const [r] = await runLabTests([lab], { target, hints: 'separate', onTest: (_lab, t) => onTest?.(t) });
-  return r!;
+  return runLabTests(withEarlierStages([lab]), { target, hints: 'separate', onTest: (_lab, t) => onTest?.(t) });
 };
+
+/** A line for the screen when an earlier stage of this lab's folder no longer has full marks. */
+function regressionNote(lab: Lab, results: LabResult[]): string | undefined {
+  const broken = earlierStages(lab).filter((l) => {
+    const r = results.find((x) => x.slug === l.slug);
+    return r && !fullMarks(r);
+  });
+  if (!broken.length) return undefined;
+  const nums = broken.map((l) => labNumber(l.slug));
+  return `Lab ${nums.join(', ')} (earlier work in this folder) no longer has full marks: npm run grade -- ${nums[0]} shows what broke.`;
+}
 
 export interface WatchOptions {
   /** The folder holding one folder per lab (labs/, or a copy). */
@@ -113,7 +131,7 @@ export class LabWatcher extends EventEmitter {
   }
 
   get dir(): string {
-    return path.join(this.opts.target, this.lab.slug);
+    return labDir(this.opts.target, this.lab);
   }
 
   /** Start watching and grade at once. */
@@ -192,18 +210,22 @@ export class LabWatcher extends EventEmitter {
       const done: TestResult[] = [];
       const types = this.opts.typecheck === false ? undefined : typeErrors([lab], this.opts.target);
       this.progress(done);
-      const r = await (this.opts.grade ?? gradeLab)(lab, this.opts.target, (t) => {
+      const onTest = (t: TestResult) => {
         done.push(t);
         if (!this.stopped) this.progress(done);
-      });
+      };
+      const graded = [await (this.opts.grade ?? gradeLab)(lab, this.opts.target, onTest)].flat();
+      const r = graded.find((x) => x.slug === lab.slug) ?? graded[0]!;
       if (this.stopped) return;
+      const regressed = regressionNote(lab, graded);
+      if (regressed) this.banner = this.banner ? `${this.banner}\n${regressed}` : regressed;
       // Only the first failure is on screen, so only its hint is shown (and remembered, one level at a time).
       const hints = new HintLevels(this.opts.save === true);
       const note = this.note();
       const shown = new Map<string, string>();
       const hint = (id: string) => (shown.has(id) ? shown.get(id)! : (shown.set(id, hints.show(lab, id)), shown.get(id)!));
       this.show(watchScreen(lab, this.dir, r, note, hint));
-      if (this.opts.save) saveGrades([r]);
+      if (this.opts.save) saveGrades(graded);
       // Type errors come from tsc, which may finish after the tests: the same screen again, with them.
       const warnings = (await types)?.get(lab.slug);
       if (warnings?.length && !this.stopped && !this.again) {
@@ -212,7 +234,7 @@ export class LabWatcher extends EventEmitter {
       }
       this.banner = undefined;
       this.emit('graded', r, lab);
-      if (fullMarks(r) && !this.again) {
+      if (fullMarks(r) && !regressed && !this.again) {
         if (!this.advance()) return;
         continue; // grade the next lab at once
       }

@@ -2,14 +2,14 @@
 // records with the chaos writer (the same bytes, in random small pieces), and
 // show what each side saw. Against naive-server.ts it shows the byte-stream
 // problem; against server.ts, the fix.
-//   npx tsx test/drivers/chaos-demo.ts labs/03-fixed-length/naive-server.ts [--seed N] [--one-write]
+//   npx tsx test/drivers/chaos-demo.ts labs/04-fixed-length/naive-server.ts [--seed N] [--one-write]
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chaosWrite, randomSplit, startServer } from '../../lib/harness/index.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { seed: { type: 'string', default: '3' }, 'one-write': { type: 'boolean', default: false } } });
-const file = path.resolve(positionals[0] ?? 'solutions/03-fixed-length/naive-server.ts');
+const file = path.resolve(positionals[0] ?? 'solutions/04-fixed-length/naive-server.ts');
 const seed = Number(values.seed);
 
 const texts = ['hello, records', 'three messages', 'one stream'];

@@ -1,44 +1,38 @@
-// Property-tests a lab's decoder module out of process, so the grader never
-// imports student code: a crash or an endless loop here costs one test run.
-// Prints one line of JSON, { verdicts } (see property.ts), or plain text when run by hand in a terminal.
-//   npx tsx test/drivers/framing-check.ts --lab 03-fixed-length --dir labs/03-fixed-length [--runs 150] [--seed N]
+// The property tests of a framing lab's decoder module, run by hand: the same
+// properties, cases and verdicts as the graded tests (run-driver.ts). The
+// module runs in a child process (target.ts); this process makes the cases and
+// judges what comes back.
+//   npx tsx test/drivers/framing-check.ts --lab fixed-length --dir labs/04-fixed-length [--runs 150] [--seed N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import type { Verdict } from './property.ts';
+import { LabFailure } from '../../lib/harness/index.ts';
+import { PROPERTY_LAB_NAMES, propertyLab, RUNS } from './run-driver.ts';
+import { sandboxedTarget } from './target.ts';
 
 const { values } = parseArgs({
   options: {
     lab: { type: 'string' },
     dir: { type: 'string' },
-    runs: { type: 'string', default: '150' }, // the graded run's count (run-driver.ts), so a seed replays the same cases
+    runs: { type: 'string', default: String(RUNS) }, // the graded run's count, so a seed replays the same cases
     seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
   },
 });
-const labs: Record<string, () => Promise<{ FILE: string; checks(mod: never, o: { runs: number; seed: number }): Verdict[] }>> = {
-  '03-fixed-length': () => import('./checks/03-fixed-length.ts'),
-  '04-delimiter': () => import('./checks/04-delimiter.ts'),
-  '05-length-prefix': () => import('./checks/05-length-prefix.ts'),
-};
-
-const load = labs[values.lab ?? ''];
-if (!load || !values.dir) {
-  console.error(`usage: framing-check.ts --lab ${Object.keys(labs).join('|')} --dir LAB_FOLDER`);
+const lab = propertyLab(values.lab ?? '');
+if (!lab || !values.dir) {
+  console.error(`usage: framing-check.ts --lab SLUG (the lab ${PROPERTY_LAB_NAMES.join(', ')}) --dir LAB_FOLDER [--runs N] [--seed N]`);
   process.exit(2);
 }
-const lab = await load();
-const file = path.resolve(values.dir, lab.FILE);
-let mod: never;
+let target;
 try {
-  mod = (await import(pathToFileURL(file).href)) as never;
-} catch (err) {
-  console.log(JSON.stringify({ loadError: `could not load ${lab.FILE}: ${(err as Error).message}` }));
-  process.exit(0);
+  target = await sandboxedTarget(path.resolve(values.dir, lab.file));
+} catch (e) {
+  console.error(e instanceof LabFailure ? e.message : e);
+  process.exit(1);
 }
-const verdicts = lab.checks(mod, { runs: Number(values.runs), seed: Number(values.seed) });
-if (process.stdout.isTTY) {
-  // Run by hand: say it for a person.
+try {
+  const verdicts = await (await lab.checks()).checks(target, { runs: Number(values.runs), seed: Number(values.seed) });
   for (const v of verdicts) console.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.name}${v.ok ? ` (${v.runs} cases)` : `\n  ${v.failure}`}`);
-} else {
-  console.log(JSON.stringify({ verdicts }));
+  process.exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
+} finally {
+  await target.close();
 }

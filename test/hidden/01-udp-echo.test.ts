@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import { labTest, LabFailure, scaled, showBytes } from '../../lib/harness/index.ts';
 
-const { graded } = labTest('01-udp-echo');
+const { graded } = labTest('udp-echo');
 
 graded('echoes a datagram of exactly --max-size bytes, drops one byte more', 1, async (t) => {
   const server = await t.start('server.ts', { args: ['--max-size', '100'] });

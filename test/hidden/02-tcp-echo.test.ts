@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { labTest, LabFailure } from '../../lib/harness/index.ts';
 
-const { graded } = labTest('02-tcp-echo', { concurrent: true });
+const { graded } = labTest('tcp-echo', { concurrent: true });
 
 graded('closes an empty connection (the client end()s at once), then serves the next client', 1, async (t) => {
   const server = await t.start();

@@ -1,25 +1,27 @@
 // The lab contract for every reference server: starts with --port 0, prints
 // 'listening on HOST:PORT', answers a connection, and exits 0 on SIGTERM.
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { MailRoot } from '../fixtures/pop3/mail-root.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { labs } from '../../lib/course.ts';
+import { labDir, labFolders, labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { startServer } from '../../lib/harness/program.ts';
 
 // POP3 servers need a mail root: one account, an empty Maildir.
-const mailRoot = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-contract-'));
-writeFileSync(path.join(mailRoot, 'passwd'), 'alice:secret\n');
-for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(mailRoot, 'alice', d), { recursive: true });
-afterAll(() => rmSync(mailRoot, { recursive: true, force: true }));
+// (Made through MailRoot, so that the program can reach it under the sandbox too.)
+const mailRoot = new MailRoot([{ user: 'alice', password: 'secret' }]);
+afterAll(() => mailRoot.remove());
 
-const servers = labs()
-  .map((l) => ({ slug: l.slug, file: kitPath('solutions', l.slug, 'server.ts') }))
+// One server per folder (the labs that grow one program share it), and the mail folder's SMTP server.
+const servers = labFolders(labs())
+  .flatMap((folder) => ['server.ts', 'smtp-server.ts'].map((name) => ({ folder: `${folder}/${name}`, file: kitPath('solutions', folder, name) })))
   .filter((s) => existsSync(s.file));
+const needsMailRoot = new Set(labs().filter((l) => l.slug.includes('pop3')).map((l) => labDir(kitPath('solutions'), l)));
 
-test.concurrent.each(servers.map((s) => [s.slug, s.file]))('solutions/%s/server.ts starts on port 0 and exits 0 on SIGTERM', async (slug, file) => {
-  const args = slug.includes('pop3') ? ['--mail-root', mailRoot] : [];
+test.concurrent.each(servers.map((s) => [s.folder, s.file]))('solutions/%s starts on port 0 and exits 0 on SIGTERM', async (_folder, file) => {
+  const args = needsMailRoot.has(path.dirname(file)) ? ['--mail-root', mailRoot.dir] : [];
   const server = await startServer(file, { args });
   try {
     expect(server.host).toBe('127.0.0.1');

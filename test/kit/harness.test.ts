@@ -77,10 +77,10 @@ describe.concurrent('starting a program that never becomes ready', () => {
 test('a server that ignores SIGTERM and forks: stop() leaves no process in its group', async () => {
   const s: ServerProcess = await startServer(fixture('stubborn'));
   await new Promise((r) => setTimeout(r, 300)); // let it spawn its child
-  expect(livePidsInGroup(s.pid).length).toBeGreaterThanOrEqual(2);
+  expect(livePidsInGroup(s.group).length).toBeGreaterThanOrEqual(2);
   await s.stop();
   await new Promise((r) => setTimeout(r, 100));
-  expect(livePidsInGroup(s.pid)).toEqual([]);
+  expect(livePidsInGroup(s.group)).toEqual([]);
 });
 
 test('runProgram stops a program that floods its output, and says so', async () => {

@@ -88,11 +88,12 @@ beforeAll(async () => {
   browser.setDefaultTimeout(LOAD_MS);
   // The student opens the links the servers print (token included); the browser remembers them in a cookie.
   const opener = await browser.newPage();
-  for (const s of [kit, fixture]) await opener.goto(s.url);
+  // The first page builds the whole site (every lesson, every diagram): a setup step, given room on a loaded machine.
+  for (const s of [kit, fixture]) await opener.goto(s.url, { timeout: 6 * LOAD_MS });
   await opener.close();
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
-});
+}, 90_000); // launching Chromium and building the whole site, on a loaded machine
 
 afterAll(async () => {
   await browser?.close();
@@ -218,12 +219,15 @@ describe('the course site', () => {
     const page = await newPage();
     await page.goto(`${fixture.origin}02-beta.html`);
     const answers = page.locator('article details.answer');
-    expect(await answers.count()).toBe(2);
+    expect(await answers.count()).toBe(3); // two "> Answer:" quotes, one <details> block (folded on GitHub too)
     expect(await answers.first().getAttribute('open')).toBeNull();
     expect(await answers.first().locator('p').isVisible()).toBe(false);
     await answers.first().locator('summary').click();
     expect(await answers.first().locator('p').innerText()).toBe('AUTHORIZATION, until USER and PASS (or APOP) succeed.');
     expect(await answers.nth(1).innerText()).not.toContain('Answer:');
+    expect(await answers.nth(2).locator('p').isVisible()).toBe(false);
+    await answers.nth(2).locator('summary').click();
+    expect(await answers.nth(2).locator('p').innerText()).toBe('That the command worked; the rest of the line is for humans here too.');
     const pair = page.locator('.transcript-pair figure');
     expect(await pair.locator('figcaption .tcap').allInnerTexts()).toEqual(['POP3 (status tokens)', 'FTP (codes)']);
     expect(await pair.nth(1).locator('pre .tl-s').first().innerText()).toBe('S: 220 ready');

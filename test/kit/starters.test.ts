@@ -5,14 +5,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { labs } from '../../lib/course.ts';
+import { labDir, labs } from '../../lib/course.ts';
 import { kitPath } from '../../lib/paths.ts';
 import { runLabTests } from '../../lib/grader/run-tests.ts';
 import { maxScore, score, type LabResult } from '../../lib/grader/results.ts';
 import { throughGate } from '../../lib/harness/gate.ts';
 import { processesMarked, RUN_MARK } from '../../lib/harness/program.ts';
 
-const starters = labs().filter((l) => existsSync(kitPath('labs', l.slug)));
+const starters = labs().filter((l) => existsSync(labDir(kitPath('labs'), l)));
 const mark = `starters-${process.pid}-${Date.now()}`;
 // Its own state folder: grading the starters must not touch a student's remembered grades or hints.
 const state = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-starters-'));

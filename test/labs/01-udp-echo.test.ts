@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { labTest, LabFailure, scaled, showBytes, waitExpired, type UdpClient } from '../../lib/harness/index.ts';
 
-const { graded } = labTest('01-udp-echo', { concurrent: true });
+const { graded } = labTest('udp-echo', { concurrent: true });
 
 async function expectEcho(client: UdpClient, port: number, payload: Buffer, what: string): Promise<void> {
   await client.send(payload, port);

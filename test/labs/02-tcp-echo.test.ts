@@ -4,7 +4,7 @@ import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { chaosWrite, labTest, LabFailure, piecesNote, scaled, showBytes, writing, type LabContext, type TcpClient } from '../../lib/harness/index.ts';
 
-const { graded } = labTest('02-tcp-echo', { concurrent: true });
+const { graded } = labTest('tcp-echo', { concurrent: true });
 
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 12);
 
