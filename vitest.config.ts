@@ -1,10 +1,15 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+// Proofs (*.proof.test.ts) grade the kit's tests themselves: every mutant, every
+// released stage, a hostile class in the sandbox. They take minutes of CPU, so
+// `npm test` leaves them to `npm run test:proofs` (SOCKET_KIT_PROOFS=1); CI runs both.
+const proofs = process.env.SOCKET_KIT_PROOFS === '1';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: proofs ? ['test/**/*.proof.test.ts'] : ['test/**/*.test.ts'],
     // Test files under test/fixtures are material for kit tests, run only when one asks (SOCKET_KIT_FIXTURE_TESTS).
-    exclude: [...configDefaults.exclude, ...(process.env.SOCKET_KIT_FIXTURE_TESTS ? [] : ['test/fixtures/**'])],
+    exclude: [...configDefaults.exclude, ...(process.env.SOCKET_KIT_FIXTURE_TESTS ? [] : ['test/fixtures/**']), ...(proofs ? [] : ['test/**/*.proof.test.ts'])],
     pool: 'forks',
     // The harness keeps its own limits (a graded test's attempt, every wait); this is a backstop.
     testTimeout: 30_000,
