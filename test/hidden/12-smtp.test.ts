@@ -14,7 +14,7 @@ graded('the null reverse-path MAIL FROM:<> delivers, with "Return-Path: <>"', 1,
   await openData(c, '', [`${a.user}@example.org`]);
   const message = enc('Subject: a bounce\r\n\r\nundeliverable\r\n');
   await sendMessage(c, message);
-  const got = theDelivered(root().dir, a.user, 'a message from the null reverse-path');
+  const got = theDelivered(root(), a.user, 'a message from the null reverse-path');
   if (!got.trace.startsWith('Return-Path: <>\r\n')) throw new LabFailure(`a message sent with MAIL FROM:<> carries "Return-Path: <>" (RFC 5321 section 4.4); it starts:\n${got.trace}`);
   assertDelivered(message, got.rest, 'the message', c);
 }, { hint: 'data' });
@@ -25,7 +25,7 @@ graded('100 recipients in one transaction are all taken, each gets one copy (RFC
   await openData(c, 'list@example.org', users.map((u) => `${u}@example.org`));
   const message = enc('Subject: to a hundred\r\n\r\nhello all\r\n');
   await sendMessage(c, message);
-  for (const u of [users[0]!, users[49]!, users[99]!]) assertDelivered(message, theDelivered(root().dir, u, `one of 100 recipients`).rest, `${u}'s copy`, c);
+  for (const u of [users[0]!, users[49]!, users[99]!]) assertDelivered(message, theDelivered(root(), u, `one of 100 recipients`).rest, `${u}'s copy`, c);
 }, { hint: 'recipients', timeout: 45_000 });
 
 graded('trailing white space, lower-case commands and a source route are understood', 1, async (t) => {
@@ -38,7 +38,7 @@ graded('trailing white space, lower-case commands and a source route are underst
   await smtp(c, 'data', 354);
   const message = enc('Subject: lower case\r\n\r\nfine\r\n');
   await sendMessage(c, message);
-  assertDelivered(message, theDelivered(root().dir, a.user, 'after lower-case commands').rest, 'the message', c);
+  assertDelivered(message, theDelivered(root(), a.user, 'after lower-case commands').rest, 'the message', c);
 }, { hint: 'dispatch' });
 
 graded('a command line of exactly 512 octets is not too long; lines of dots are unstuffed once', 1, async (t) => {
@@ -51,7 +51,7 @@ graded('a command line of exactly 512 octets is not too long; lines of dots are 
   await openData(c, 'sender@example.org', [`${a.user}@example.org`], true);
   const message = enc('Subject: dots\r\n\r\n..\r\n...\r\n. \r\n');
   await sendMessage(c, message);
-  assertDelivered(message, theDelivered(root().dir, a.user, 'a message of dot lines').rest, 'the dot lines', c);
+  assertDelivered(message, theDelivered(root(), a.user, 'a message of dot lines').rest, 'the dot lines', c);
 }, { hint: 'data' });
 
 graded('after HELO: no parameters on MAIL (555), and the Received: line says "with SMTP"', 1, async (t) => {
@@ -64,6 +64,6 @@ graded('after HELO: no parameters on MAIL (555), and the Received: line says "wi
   await smtp(c, `RCPT TO:<${a.user}@example.org>`, 250);
   await smtp(c, 'DATA', 354);
   await sendMessage(c, enc('Subject: plain\r\n\r\nsmtp\r\n'));
-  const got = theDelivered(root().dir, a.user, 'after HELO');
+  const got = theDelivered(root(), a.user, 'after HELO');
   if (!/\bwith SMTP\b/.test(got.trace)) throw new LabFailure(`a message received after HELO is marked "with SMTP" in its Received: line (ESMTP after EHLO; RFC 5321 section 4.4); got:\n${got.trace}`);
 }, { hint: 'ehlo' });

@@ -1,11 +1,9 @@
 // Hidden tests for lab 13 (the mail system): graded only when the instructor
 // grades. The user agent with two recipients, a message without a final line
 // end, an empty maildrop, and a refused login.
-import { readdirSync, rmSync } from 'node:fs';
-import { afterEach } from 'vitest';
 import { LabFailure, labTest } from '../../lib/harness/index.ts';
 import { fileMailRoot, sharedServer } from '../fixtures/pop3/pop3.ts';
-import { assertDelivered, theDelivered, writableDir } from '../fixtures/smtp/smtp.ts';
+import { assertDelivered, outDir, theDelivered } from '../fixtures/smtp/smtp.ts';
 
 const lab = labTest('mail-system');
 const { graded } = lab;
@@ -19,15 +17,6 @@ function account(): { user: string; password: string } {
   root().addUser({ user, password });
   return { user, password };
 }
-const temps: string[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = writableDir('hidden-ua');
-  temps.push(dir);
-  return dir;
-}
 
 graded('user-agent send to two recipients: one copy each; a last line without a line end gets its CRLF', 1, async (t) => {
   const a = account();
@@ -37,15 +26,16 @@ graded('user-agent send to two recipients: one copy each; a last line without a 
   const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, '--to', `${b.user}@example.org`], stdin: message, timeoutMs: 15_000 });
   if (r.code !== 0) throw new LabFailure(`user-agent send should exit 0.\n${r.describe()}`);
   const want = Buffer.from('Subject: two of you\r\n\r\nno line end at the end\r\n', 'latin1');
-  for (const u of [a.user, b.user]) assertDelivered(want, theDelivered(root().dir, u, 'a message sent by the user agent to two recipients').rest, `${u}'s copy`);
+  for (const u of [a.user, b.user]) assertDelivered(want, theDelivered(root(), u, 'a message sent by the user agent to two recipients').rest, `${u}'s copy`);
 }, { hint: 'ua-send' });
 
 graded('user-agent fetch: an empty maildrop is "0 new messages" and exit 0; a wrong password is exit 1 with the -ERR shown', 1, async (t) => {
   const a = account();
   const p = await pop3();
-  const out = tempDir();
+  const { dir: out, files: saved, remove } = outDir('hidden-ua');
+  t.onCleanup(remove);
   const empty = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000 });
-  if (empty.code !== 0 || !/0 new messages/.test(empty.stdout) || readdirSync(out).length) throw new LabFailure(`fetching from an empty maildrop should save nothing, print "0 new messages, 0 already here" and exit 0.\n${empty.describe()}`);
+  if (empty.code !== 0 || !/0 new messages/.test(empty.stdout) || saved.list('').length) throw new LabFailure(`fetching from an empty maildrop should save nothing, print "0 new messages, 0 already here" and exit 0.\n${empty.describe()}`);
   const wrong = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', 'not it', '--out', out], timeoutMs: 15_000 });
   if (wrong.code !== 1 || !/-ERR/.test(wrong.stdout + wrong.stderr)) throw new LabFailure(`with a wrong password the server says -ERR to PASS: user-agent fetch should show that reply and exit 1.\n${wrong.describe()}`);
 }, { hint: 'ua-fetch' });

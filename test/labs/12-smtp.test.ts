@@ -2,8 +2,6 @@
 // needs) that delivers into the Maildirs of the POP3 server's mail root:
 // replies and their order, message transparency (dot-stuffing, CRLF), the
 // limits, and Maildir delivery that never shows a torn message.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { chaosWrite, LabFailure, scaled, type ServerProcess, type TcpClient } from '../../lib/harness/index.ts';
 import { MailRoot } from '../fixtures/pop3/mail-root.ts';
 import {
@@ -32,12 +30,12 @@ async function soon(check: () => boolean, ms = scaled(3000)): Promise<boolean> {
   return check();
 }
 
-function assertTmpEmpty(dir: string, user: string, after: string): void {
+function assertTmpEmpty(dir: MailRoot, user: string, after: string): void {
   const left = maildirFiles(dir, user, 'tmp');
   if (left.length) throw new LabFailure(`${after}, ${user}'s Maildir tmp/ still holds ${left.join(', ')}. A delivery that ends, well or badly, leaves nothing in tmp/.`);
 }
 
-function assertNothingDelivered(dir: string, user: string, after: string): void {
+function assertNothingDelivered(dir: MailRoot, user: string, after: string): void {
   const got = [...maildirFiles(dir, user, 'new'), ...maildirFiles(dir, user, 'cur')];
   if (got.length) throw new LabFailure(`${after}, nothing should have been delivered to ${user}, yet the Maildir holds ${got.join(', ')}.`);
 }
@@ -77,7 +75,7 @@ graded('a message to a local user lands in its Maildir new/, below Return-Path: 
   // Dots at line starts travel doubled on the wire (RFC 5321 §4.5.2) and are stored once.
   const message = note(1, '.a line that starts with a dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n');
   await sendMessage(c, message);
-  const got = theDelivered(root().dir, a.user, 'after 250 for the message');
+  const got = theDelivered(root(), a.user, 'after 250 for the message');
   assertDelivered(message, got.rest, 'the delivered message', c);
   const trace = got.trace.split('\r\n');
   if (trace[0] !== 'Return-Path: <sender@example.org>') {
@@ -88,7 +86,7 @@ graded('a message to a local user lands in its Maildir new/, below Return-Path: 
       `then a "Received:" line (RFC 5321 section 4.4): from the EHLO name and the client's address ("from client.example ([127.0.0.1])"), "by" this server, and after ";" the date (RFC 5322: "Thu, 26 Nov 2026 01:59:36 +0000"). Got:\n${got.trace}`,
     );
   }
-  assertTmpEmpty(root().dir, a.user, 'after the delivery');
+  assertTmpEmpty(root(), a.user, 'after the delivery');
   await smtp(c, 'QUIT', 221);
 }, { hint: 'data' });
 
@@ -99,8 +97,8 @@ graded('one message to several recipients: one copy each, even for a recipient n
   await openData(c, 'sender@example.org', [`${a.user}@example.org`, `${b.user}@example.org`, `${a.user}@example.org`]);
   const message = note(2);
   await sendMessage(c, message);
-  for (const u of [a.user, b.user]) assertDelivered(message, theDelivered(root().dir, u, `a message to ${a.user}, ${b.user} and ${a.user} again`).rest, `${u}'s copy`, c);
-  assertTmpEmpty(root().dir, a.user, 'after the delivery');
+  for (const u of [a.user, b.user]) assertDelivered(message, theDelivered(root(), u, `a message to ${a.user}, ${b.user} and ${a.user} again`).rest, `${u}'s copy`, c);
+  assertTmpEmpty(root(), a.user, 'after the delivery');
 }, { hint: 'recipients' });
 
 // ---- replies in the order the RFC gives them -------------------------------------
@@ -121,7 +119,7 @@ graded('commands out of order get 503 and change nothing: MAIL before EHLO, RCPT
   await smtp(c, 'DATA', 354);
   const message = note(3);
   await sendMessage(c, message);
-  const got = theDelivered(root().dir, a.user, 'after the transaction that finally got it right');
+  const got = theDelivered(root(), a.user, 'after the transaction that finally got it right');
   if (!got.trace.startsWith('Return-Path: <sender@example.org>')) throw new LabFailure(`the refused second MAIL FROM must change nothing: the message's Return-Path should still be <sender@example.org>.\n${got.trace}`);
 }, { hint: 'order' });
 
@@ -159,8 +157,8 @@ graded('RCPT TO an unknown user gets 550; postmaster is always accepted, in any 
   await smtp(c, 'DATA', 354);
   const message = note(4);
   await sendMessage(c, message);
-  assertDelivered(message, theDelivered(root().dir, 'postmaster', 'a message to Postmaster').rest, "postmaster's copy", c);
-  assertDelivered(message, theDelivered(root().dir, a.user, 'the same message').rest, `${a.user}'s copy`, c);
+  assertDelivered(message, theDelivered(root(), 'postmaster', 'a message to Postmaster').rest, "postmaster's copy", c);
+  assertDelivered(message, theDelivered(root(), a.user, 'the same message').rest, `${a.user}'s copy`, c);
 }, { hint: 'recipients' });
 
 graded('RSET ends the transaction (DATA then gets 503) and works in any state', 1, async (t) => {
@@ -176,7 +174,7 @@ graded('RSET ends the transaction (DATA then gets 503) and works in any state', 
   await smtp(c, 'MAIL FROM:<again@example.org>', 250); // a new transaction may start
   await smtp(c, 'EHLO client.example', 250); // so does EHLO (§4.1.4)
   await smtp(c, 'DATA', 503);
-  assertNothingDelivered(root().dir, a.user, 'after two aborted transactions');
+  assertNothingDelivered(root(), a.user, 'after two aborted transactions');
 }, { hint: 'rset' });
 
 // ---- transparency and the byte stream -----------------------------------------
@@ -200,7 +198,7 @@ graded('a session split anywhere, even inside CRLF.CRLF, is answered in order an
     await sleep(30);
   }
   await expectReply(c, 250, 'the reply to the end of the message, whose "\\r\\n.\\r\\n" came one octet at a time');
-  assertDelivered(message, theDelivered(root().dir, a.user, 'after the split-up session').rest, 'the delivered message', c);
+  assertDelivered(message, theDelivered(root(), a.user, 'after the split-up session').rest, 'the delivered message', c);
 }, { hint: 'data' });
 
 graded('PIPELINING: a whole transaction in one write, and the next one right after the ".", answered in order', 2, async (t) => {
@@ -218,10 +216,10 @@ graded('PIPELINING: a whole transaction in one write, and the next one right aft
   for (const code of [250, 250, 250, 354]) await expectReply(c, code, `reply ${code} to the end of the message and the next MAIL, RCPT, DATA`);
   await sendMessage(c, second);
   await smtp(c, 'QUIT', 221);
-  assertDelivered(first, theDelivered(root().dir, b.user, 'the first message').rest, `${b.user}'s message`, c);
-  const names = maildirFiles(root().dir, a.user, 'new');
+  assertDelivered(first, theDelivered(root(), b.user, 'the first message').rest, `${b.user}'s message`, c);
+  const names = maildirFiles(root(), a.user, 'new');
   if (names.length !== 2) throw new LabFailure(`${a.user} was sent two messages; new/ holds ${names.length}.\n${c.transcript.render()}`);
-  const got = names.map((n) => splitTrace(readFileSync(path.join(root().dir, a.user, 'new', n))).rest);
+  const got = names.map((n) => splitTrace(root().read(`${a.user}/new/${n}`)).rest);
   if (!got.some((m) => m.equals(first)) || !got.some((m) => m.equals(second))) throw new LabFailure(`${a.user}'s two messages are not the two that were sent, byte for byte.\n${c.transcript.render()}`);
 }, { hint: 'pipelining' });
 
@@ -235,7 +233,7 @@ graded('"<LF>.<LF>" and "<LF>.<CRLF>" do not end a message (no SMTP smuggling); 
   c.sendRaw(Buffer.concat([message, enc('.\r\n')]), '(a message holding "\\n.\\n" and "\\n.\\r\\n", then ".")');
   const r = await readReply(c, 'the one reply to the whole message');
   if (r.code !== 250) throw new LabFailure(`only CRLF.CRLF ends the data (RFC 5321 section 4.1.1.4: "<LF>.<LF>" MUST NOT); the first reply should be 250 for the whole message, got ${r.code}.\n${c.transcript.render()}`);
-  const got = theDelivered(root().dir, a.user, 'after a message with bare-LF dot lines in it');
+  const got = theDelivered(root(), a.user, 'after a message with bare-LF dot lines in it');
   assertDelivered(message, got.rest, 'the message with the bare LFs kept as data', c);
   c.sendRaw('NOOP\n', 'NOOP\\n (ended by a bare LF)');
   await expectReply(c, 500, 'the reply to a command ended by a bare LF (RFC 5321 section 2.3.8)');
@@ -254,7 +252,7 @@ graded('NUL bytes and 8-bit text are delivered unchanged; BODY=8BITMIME is taken
   await smtp(c, 'DATA', 354);
   const message = Buffer.concat([enc('Subject: 8 bits\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncaf'), Buffer.from('é ünïcödé\r\n'), Buffer.from([0x00, 0x41, 0x00, 0xff, 0x80, 0x0d, 0x0a])]);
   await sendMessage(c, message);
-  assertDelivered(message, theDelivered(root().dir, a.user, 'after an 8-bit message').rest, 'the 8-bit message with NUL bytes', c);
+  assertDelivered(message, theDelivered(root(), a.user, 'after an 8-bit message').rest, 'the 8-bit message with NUL bytes', c);
 }, { hint: '8bit' });
 
 // ---- limits -------------------------------------------------------------------------
@@ -276,13 +274,13 @@ graded('a command over 512 octets gets 500; a text line over 1000 octets refuses
   await smtp(c, 'DATA', 354);
   c.sendRaw(`Subject: long\r\n\r\n${'y'.repeat(999)}\r\nmore\r\n.\r\n`, '(a message with a 1001-octet line, then ".")');
   await expectReply(c, 500, 'the reply to a message with a 1001-octet line');
-  assertNothingDelivered(root().dir, a.user, 'after a message with a line over 1000 octets');
-  assertTmpEmpty(root().dir, a.user, 'after a refused message');
+  assertNothingDelivered(root(), a.user, 'after a message with a line over 1000 octets');
+  assertTmpEmpty(root(), a.user, 'after a refused message');
   // 998 characters and CRLF fit, and so does a line of 999 characters that starts with a stuffed dot.
   await openData(c, 'sender@example.org', [`${a.user}@example.org`], true);
   const long = enc(`Subject: long\r\n\r\n${'z'.repeat(998)}\r\n.${'d'.repeat(997)}\r\n`);
   await sendMessage(c, long);
-  assertDelivered(long, theDelivered(root().dir, a.user, 'after a message whose lines are 1000 octets').rest, 'the message of 1000-octet lines', c);
+  assertDelivered(long, theDelivered(root(), a.user, 'after a message whose lines are 1000 octets').rest, 'the message of 1000-octet lines', c);
 }, { hint: 'limits' });
 
 graded('SIZE: MAIL FROM with SIZE over --max-size gets 552; a message over it gets 552 after the "." and nothing is kept', 2, async (t) => {
@@ -300,8 +298,8 @@ graded('SIZE: MAIL FROM with SIZE over --max-size gets 552; a message over it ge
   const line = 'x'.repeat(98) + '\r\n';
   await c.write(enc(`Subject: big\r\n\r\n${line.repeat(700)}.\r\n`), '(a message of 70,016 octets, then ".")');
   await expectReply(c, 552, 'the reply to a message over the 65,536-octet limit');
-  assertNothingDelivered(dir.dir, 'sam', 'after a message over --max-size');
-  assertTmpEmpty(dir.dir, 'sam', 'after a refused message');
+  assertNothingDelivered(dir, 'sam', 'after a message over --max-size');
+  assertTmpEmpty(dir, 'sam', 'after a refused message');
   // The limit is the message as sent, without the stuffing dots: exactly 65,536 octets is accepted.
   await openData(c, 'sender@example.org', ['sam@example.org'], true);
   const head = 'Subject: exact\r\n\r\n';
@@ -309,7 +307,7 @@ graded('SIZE: MAIL FROM with SIZE over --max-size gets 552; a message over it ge
   const fill = enc('y'.repeat(65536 - exact.length - 2) + '\r\n');
   const message = Buffer.concat([exact, fill]);
   await sendMessage(c, message);
-  assertDelivered(message, theDelivered(dir.dir, 'sam', 'after a message of exactly 65,536 octets').rest, 'the 65,536-octet message', c);
+  assertDelivered(message, theDelivered(dir, 'sam', 'after a message of exactly 65,536 octets').rest, 'the 65,536-octet message', c);
 }, { hint: 'size' });
 
 // ---- Maildir delivery -----------------------------------------------------------------
@@ -321,8 +319,8 @@ graded('a client that vanishes mid-message leaves nothing behind: no message, no
   await c.write(enc(`Subject: cut short\r\n\r\n${'half a message\r\n'.repeat(5000)}`), '(80,000 octets of a message, no ".")');
   c.transcript.note('(the client disconnects without the ".")');
   c.close();
-  if (!(await soon(() => maildirFiles(root().dir, a.user, 'tmp').length === 0))) assertTmpEmpty(root().dir, a.user, 'a client disconnected in the middle of DATA; 3 s later');
-  assertNothingDelivered(root().dir, a.user, 'after a client vanished mid-message');
+  if (!(await soon(() => maildirFiles(root(), a.user, 'tmp').length === 0))) assertTmpEmpty(root(), a.user, 'a client disconnected in the middle of DATA; 3 s later');
+  assertNothingDelivered(root(), a.user, 'after a client vanished mid-message');
   const again = await t.tcp(await smtpServer());
   await openData(again, 'sender@example.org', [`${a.user}@example.org`]);
   await sendMessage(again, note(8));
@@ -337,19 +335,19 @@ graded('while a message comes in it is in tmp/ only; new/ shows it whole or not 
   await openData(c, 'sender@example.org', ['kim@example.org']);
   await c.write(enc(`Subject: in progress\r\n\r\n${'part of a message\r\n'.repeat(4000)}`), '(72,000 octets of a message, no "." yet)');
   await sleep(300);
-  if (maildirFiles(dir.dir, 'kim', 'new').length) throw new LabFailure(`a message still coming in must not be in new/, where POP3 looks: write it in tmp/ and move it when it is whole.\n${c.transcript.render()}`);
-  if (maildirFiles(dir.dir, 'kim', 'tmp').length !== 1) throw new LabFailure(`a message on its way is written in tmp/ (the Maildir protocol), under a name of its own; kim's tmp/ holds ${maildirFiles(dir.dir, 'kim', 'tmp').length} files.\n${c.transcript.render()}`);
+  if (maildirFiles(dir, 'kim', 'new').length) throw new LabFailure(`a message still coming in must not be in new/, where POP3 looks: write it in tmp/ and move it when it is whole.\n${c.transcript.render()}`);
+  if (maildirFiles(dir, 'kim', 'tmp').length !== 1) throw new LabFailure(`a message on its way is written in tmp/ (the Maildir protocol), under a name of its own; kim's tmp/ holds ${maildirFiles(dir, 'kim', 'tmp').length} files.\n${c.transcript.render()}`);
   c.transcript.note('(the server is killed with SIGKILL in the middle of the message)');
   first.signal('SIGKILL');
   if (!(await first.waitExit(3000))) throw new LabFailure('the server did not die within 3 s of SIGKILL');
-  assertNothingDelivered(dir.dir, 'kim', 'after the server was killed in the middle of a message');
+  assertNothingDelivered(dir, 'kim', 'after the server was killed in the middle of a message');
   // A new server on the same mail root delivers, and a whole message appears in new/ only after its 250.
   const second = await start();
   const d = await t.tcp(second);
   await openData(d, 'sender@example.org', ['kim@example.org']);
   const message = note(9);
   await sendMessage(d, message);
-  assertDelivered(message, theDelivered(dir.dir, 'kim', 'after a restart').rest, 'the message', d);
+  assertDelivered(message, theDelivered(dir, 'kim', 'after a restart').rest, 'the message', d);
 }, { hint: 'maildir' });
 
 graded('20 senders at once to one Maildir: 20 whole messages under 20 names, nothing left in tmp/', 3, async (t) => {
@@ -363,13 +361,13 @@ graded('20 senders at once to one Maildir: 20 whole messages under 20 names, not
   await Promise.all(clients.map((c, i) => c.write(halves[i]!.subarray(0, halves[i]!.length >> 1), `(first half of message ${i})`)));
   await Promise.all(clients.map((c, i) => c.write(halves[i]!.subarray(halves[i]!.length >> 1), `(second half of message ${i})`)));
   await Promise.all(clients.map((c) => expectReply(c, 250, 'the reply to the end of the message')));
-  const names = maildirFiles(root().dir, a.user, 'new');
-  const stored = names.map((n) => splitTrace(readFileSync(path.join(root().dir, a.user, 'new', n))).rest);
+  const names = maildirFiles(root(), a.user, 'new');
+  const stored = names.map((n) => splitTrace(root().read(`${a.user}/new/${n}`)).rest);
   const missing = messages.map((m, i) => (stored.some((s) => s.equals(m)) ? -1 : i)).filter((i) => i >= 0);
   if (names.length !== 20 || missing.length) {
     throw new LabFailure(`20 clients each delivered one message to ${a.user} at the same time; new/ holds ${names.length} files, and ${missing.length} of the messages are missing or not byte for byte what was sent (${missing.slice(0, 5).join(', ')}). Each delivery needs a name no other can pick, and a file of its own in tmp/.`);
   }
-  assertTmpEmpty(root().dir, a.user, 'after 20 deliveries');
+  assertTmpEmpty(root(), a.user, 'after 20 deliveries');
 }, { hint: 'unique', timeout: 45_000 });
 
 // ---- closing on the server's side: 421 (RFC 5321 §3.8) ---------------------------------
@@ -403,7 +401,7 @@ graded('SIGTERM: an open session hears 421, a message still coming in is dropped
   }
   const exit = await server.waitExit(5000);
   if (!exit || exit.code !== 0) throw new LabFailure(`after SIGTERM the server should exit with code 0 once its clients are told; it ${exit ? server.howItEnded() : 'was still running 5 s later'}.`);
-  assertNothingDelivered(dir.dir, 'tess', 'after a shutdown in the middle of a message');
-  assertTmpEmpty(dir.dir, 'tess', 'after a shutdown in the middle of a message');
+  assertNothingDelivered(dir, 'tess', 'after a shutdown in the middle of a message');
+  assertTmpEmpty(dir, 'tess', 'after a shutdown in the middle of a message');
 }, { hint: 'shutdown' });
 

@@ -2,7 +2,7 @@
 // POP3 server on one mail root, with real clients at both ends (Python's
 // smtplib and curl sending; poplib, curl and fetchmail reading), and your own
 // user agent (user-agent.ts) sending and fetching.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { conversation, firstDifference } from '../fixtures/pop3-clients/clients.
 import { asSent } from '../fixtures/pop3/mail-root.ts';
 import { fileMailRoot, login, sharedServer } from '../fixtures/pop3/pop3.ts';
 import { curlRetrieve, curlSend, fetchmailOnce, mustSucceed, poplibFetch, smtplibSend } from '../fixtures/smtp/clients.ts';
-import { dataOnTheWire, maildirFiles, splitTrace, writableDir } from '../fixtures/smtp/smtp.ts';
+import { dataOnTheWire, maildirFiles, outDir, splitTrace } from '../fixtures/smtp/smtp.ts';
 
 const lab = labTest('mail-system');
 const { graded } = lab;
@@ -120,7 +120,7 @@ graded('mail delivered while a POP3 session is open shows up in the next session
   await login(d, a.user, a.password);
   await d.command('STAT', /^\+OK 1 \d+$/);
   const uid = await d.command('UIDL 1', /^\+OK 1 [\x21-\x7e]{1,70}$/);
-  const name = maildirFiles(root().dir, a.user, 'new')[0] ?? '';
+  const name = maildirFiles(root(), a.user, 'new')[0] ?? '';
   if (!uid.endsWith(` ${name.split(':')[0]}`) && !/^\+OK 1 [0-9a-f]{32}$/.test(uid)) {
     throw new LabFailure(`UIDL should name the message by its Maildir unique name (${name}); got "${uid}".\n${d.transcript.render()}`);
   }
@@ -274,18 +274,18 @@ graded('user-agent fetch saves every message under its unique-id, and a second r
   const m2 = enc('Subject: two\n\nstored with bare LFs\n.and a dot\n');
   root().deliver(a.user, m1);
   root().deliver(a.user, m2);
-  const out = writableDir('fetched');
-  temps.push(out);
+  const { dir: out, files: saved, remove } = outDir('fetched');
+  t.onCleanup(remove);
   const relay = await recordingRelay(t, p.port);
   const fetch = () => t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${relay.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000 });
   const first = await fetch();
   ranOk(first, 'the first fetch');
-  const files = () => readdirSync(out).filter((f) => f.endsWith('.eml')).sort();
+  const files = () => saved.list('').filter((f) => f.endsWith('.eml')).sort();
   const uid = (f: string) => f.replace(/\.eml$/, '');
-  const names = maildirFiles(root().dir, a.user, 'new').concat(maildirFiles(root().dir, a.user, 'cur')).map((n) => n.split(':')[0]!).sort();
+  const names = maildirFiles(root(), a.user, 'new').concat(maildirFiles(root(), a.user, 'cur')).map((n) => n.split(':')[0]!).sort();
   if (files().map(uid).join() !== names.join()) throw new LabFailure(`the first fetch should save each message as <unique-id>.eml: ${names.map((n) => `${n}.eml`).join(', ')}; the folder holds ${files().join(', ') || 'nothing'}.\n${first.describe()}`);
   for (const [m, name] of [[m1, names[0]!], [m2, names[1]!]] as const) {
-    const diff = firstDifference(asSent(m), readFileSync(path.join(out, `${name}.eml`)));
+    const diff = firstDifference(asSent(m), saved.read(`${name}.eml`));
     if (diff) throw new LabFailure(`${name}.eml should hold the message as POP3 sent it (CRLF line ends, stuffing dots removed): ${diff}\n  the commands it sent: ${relay.commands().join(' | ')}`);
   }
   const m3 = enc('Subject: three\r\n\r\n..the newest\r\n');
@@ -298,7 +298,7 @@ graded('user-agent fetch saves every message under its unique-id, and a second r
   if (!commands.some((c) => /^UIDL$/i.test(c)) || retrs.length !== 1 || retrs[0] !== 'RETR 3') {
     throw new LabFailure(`the second run should ask for the unique-ids (UIDL) and RETR only message 3, the one it has not seen. It sent: ${commands.join(' | ')}`);
   }
-  const diff = firstDifference(asSent(m3), readFileSync(path.join(out, `${newest}.eml`)));
+  const diff = firstDifference(asSent(m3), saved.read(`${newest}.eml`));
   if (diff) throw new LabFailure(`${newest}.eml, fetched on the second run: ${diff}`);
   if (!/1 new message/.test(second.stdout)) throw new LabFailure(`the second run should say "1 new message, 2 already here"; it printed:\n${second.stdout}`);
 }, { hint: 'ua-fetch', timeout: 45_000 });
@@ -307,11 +307,11 @@ graded('user-agent fetch --delete removes on the server what it saved (DELE, the
   const a = account();
   const p = await pop3();
   root().deliver(a.user, enc('Subject: delete me\r\n\r\nbye\r\n'));
-  const out = writableDir('fetched');
-  temps.push(out);
+  const { dir: out, files: saved, remove } = outDir('fetched');
+  t.onCleanup(remove);
   const r = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out, '--delete'], timeoutMs: 15_000 });
   ranOk(r, 'fetch --delete');
-  if (readdirSync(out).filter((f) => f.endsWith('.eml')).length !== 1) throw new LabFailure(`fetch --delete should save the message first.\n${r.describe()}`);
-  const left = [...maildirFiles(root().dir, a.user, 'new'), ...maildirFiles(root().dir, a.user, 'cur')];
+  if (saved.list('').filter((f) => f.endsWith('.eml')).length !== 1) throw new LabFailure(`fetch --delete should save the message first.\n${r.describe()}`);
+  const left = [...maildirFiles(root(), a.user, 'new'), ...maildirFiles(root(), a.user, 'cur')];
   if (left.length) throw new LabFailure(`after fetch --delete the maildrop should be empty (DELE each message saved, then QUIT); it holds ${left.join(', ')}.\n${r.describe()}`);
 }, { hint: 'ua-fetch' });
