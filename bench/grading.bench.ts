@@ -10,11 +10,11 @@
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { labs, type Lab } from '../lib/course.ts';
+import { findLab, labs, type Lab } from '../lib/course.ts';
 import { kitPath } from '../lib/paths.ts';
 import { runLabTests } from '../lib/grader/run-tests.ts';
 import { fullMarks, maxScore, score } from '../lib/grader/results.ts';
-import { allMutants, labNamed, mutantId, writeMutant } from '../test/fixtures/mutants/mutant.ts';
+import { allMutants, mutantId, writeMutant } from '../test/fixtures/mutants/mutant.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -73,13 +73,13 @@ export async function run(): Promise<void> {
     if (process.env.SOCKET_KIT_BENCH_MUTANTS === '1') {
       console.log(`\nMutants, each graded alone, against the solution (goal ≤ 2.5x):`);
       for (const lm of await allMutants()) {
-        const lab = labNamed(lm.lab);
+        const lab = findLab(lm.lab);
         if (!chosen.includes(lab)) continue;
         const base = (await timeGrade(lab, kitPath('solutions'))).ms;
         let slowest = { ms: 0, name: '' };
         for (const m of lm.mutants) {
           const dir = path.join(root, mutantId(lm.lab, m));
-          writeMutant(lab, lm.lab, m, dir);
+          writeMutant(lab, m, dir);
           const t = await timeGrade(lab, dir);
           if (t.ms > slowest.ms) slowest = { ms: t.ms, name: m.name };
         }

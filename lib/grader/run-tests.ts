@@ -160,6 +160,7 @@ function spawnVitest(files: string[], opts: RunOptions, onEvent: (e: StreamEvent
           ...process.env,
           ...opts.env,
           SOCKET_KIT_TARGET: path.resolve(opts.target),
+          SOCKET_KIT_PROOFS: '', // a proof grading labs wants the labs' tests, not the proofs (vitest.config.ts)
           ...(opts.targets ? { SOCKET_KIT_TARGETS: JSON.stringify(opts.targets) } : {}),
           SOCKET_KIT_STREAM_FD: '3',
           SOCKET_KIT_GATE: opts.gateDir ?? ownGate!,
