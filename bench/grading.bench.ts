@@ -10,7 +10,7 @@
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findLab, labs, type Lab } from '../lib/course.ts';
+import { findLab, labDir, labs, type Lab } from '../lib/course.ts';
 import { kitPath } from '../lib/paths.ts';
 import { runLabTests } from '../lib/grader/run-tests.ts';
 import { fullMarks, maxScore, score } from '../lib/grader/results.ts';
@@ -19,11 +19,14 @@ import { allMutants, mutantId, writeMutant } from '../test/fixtures/mutants/muta
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** A copy of the solutions of `lab` with server.ts replaced by `program`. */
+/** A copy of the solution of `lab` with its servers (server.ts, smtp-server.ts: whichever it has) replaced by `program`. */
 function withServer(root: string, lab: Lab, program: string, name: string): string {
   const target = path.join(root, name);
-  cpSync(kitPath('solutions', lab.slug), path.join(target, lab.slug), { recursive: true });
-  copyFileSync(kitPath('bench', 'programs', program), path.join(target, lab.slug, 'server.ts'));
+  const dir = labDir(target, lab);
+  cpSync(labDir(kitPath('solutions'), lab), dir, { recursive: true });
+  for (const server of ['server.ts', 'smtp-server.ts']) {
+    if (existsSync(path.join(dir, server))) copyFileSync(kitPath('bench', 'programs', program), path.join(dir, server));
+  }
   return target;
 }
 
@@ -35,7 +38,7 @@ async function timeGrade(lab: Lab, target: string): Promise<{ ms: number; points
 
 export async function run(): Promise<void> {
   const wanted = (process.env.SOCKET_KIT_BENCH_LABS ?? '').split(',').filter(Boolean);
-  const chosen = labs().filter((l) => existsSync(kitPath('solutions', l.slug)) && (!wanted.length || wanted.some((w) => l.slug.includes(w))));
+  const chosen = labs().filter((l) => existsSync(labDir(kitPath('solutions'), l)) && (!wanted.length || wanted.some((w) => l.slug.includes(w))));
   const runs = Number(process.env.SOCKET_KIT_BENCH_RUNS ?? 1);
   const root = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-bench-grading-'));
   try {

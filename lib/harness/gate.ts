@@ -18,6 +18,7 @@
 // the grader set it), or where it cannot be used, the gate is open.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './observe.ts';
 
 export type GateMode = 'normal' | 'heavy' | 'sensitive' | 'busy' | 'alone';
 
@@ -46,14 +47,6 @@ function parse(name: string): Entry | undefined {
   return { name, holding: m[1] === 'h', order: m[2]!, pid: Number(m[3]), mode: m[4] as GateMode };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 let counter = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,7 +75,7 @@ export class GatePass {
     for (const name of names) {
       const e = parse(name);
       if (!e || name.endsWith(`${this.order}-${process.pid}-${this.mode}`)) continue;
-      if (!alive(e.pid)) {
+      if (!processAlive(e.pid)) {
         rmSync(path.join(dir, name), { force: true }); // left by a worker that died
         continue;
       }

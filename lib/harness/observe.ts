@@ -77,6 +77,16 @@ const CALLS: Calls | undefined = process.arch === 'x64' ? X64 : process.arch ===
 const FUTEX_CMD_MASK = ~(128 | 256); // FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
 const FUTEX_WAITS = new Set([0, 9]); // FUTEX_WAIT, FUTEX_WAIT_BITSET
 
+/** Is a process alive (ours or another user's: EPERM means it exists)? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function read(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');

@@ -11,6 +11,7 @@
 // the memory and pids controllers enabled. Which one is found is probed once.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './observe.ts';
 
 const ROOT = '/sys/fs/cgroup';
 export const CGROUP_PREFIX = 'socket-kit-';
@@ -220,15 +221,6 @@ async function emptyAndRemove(dirs: string[], version: 1 | 2): Promise<void> {
   }
 }
 
-/** Is a process alive? (The pid in a cgroup's name is the grader process that made it.) */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Remove cgroups left by grader processes that are gone (one killed by SIGKILL
@@ -247,7 +239,7 @@ export function sweepCgroups(layout: CgroupLayout | undefined): void {
     }
     for (const name of names) {
       const owner = new RegExp(`^${CGROUP_PREFIX}(\\d+)-\\d+$`).exec(name);
-      if (!owner || alive(Number(owner[1]))) continue;
+      if (!owner || processAlive(Number(owner[1]))) continue;
       const dir = path.join(parent, name);
       killAll(dir, layout.version);
       try {

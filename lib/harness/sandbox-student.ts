@@ -198,7 +198,14 @@ export function openStudentSandbox(opts: { uid: number; network?: boolean; tmp?:
       closed ??= (async () => {
         holder.child.ref(); // waited for below: it keeps this process alive until it is gone
         const gone = new Promise((r) => (holder.child.exitCode !== null || holder.child.signalCode !== null ? r(null) : holder.child.once('exit', r)));
-        holder.child.kill('SIGKILL'); // its namespace's init dies with it, and the kernel kills the rest
+        // The namespace's init first (the kernel then kills the rest of the namespace): bwrap's
+        // --die-with-parent would see to it, but not when bwrap is killed before it has set that up.
+        try {
+          if (statSync(`/proc/${holder.pid}/ns/pid`).ino === holder.pidns) process.kill(holder.pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
+        holder.child.kill('SIGKILL');
         await gone;
         // The student's data is theirs to change until every one of their processes is gone.
         for (let i = 0; i < 200 && processesOf(uid).length > 0; i++) await sleep(25);

@@ -32,7 +32,23 @@ function sandboxProcesses(students: number): string[] {
   return found;
 }
 
+/** Namespace holders (bwrap … sleep infinity) whose grader is gone: each student's must go with their run. */
+function orphanHolders(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      if (ppid === 1 && path.basename(cmd[0]!) === 'bwrap' && cmd.includes('infinity')) found.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
 test('the fixture class grades to the expected gradebook, row by row as students finish', async () => {
+  const holdersBefore = new Set(orphanHolders());
   const seenRows: string[][] = [];
   const notes: string[] = [];
   const run = await gradeClass({
@@ -53,6 +69,8 @@ test('the fixture class grades to the expected gradebook, row by row as students
   expect(run.hidden.map((h) => h.slug)).toContain('01-udp-echo');
   // Said once, for the one student whose folder holds no lab folder at all (hal's is a link: below).
   expect(notes).toEqual(['gus-missing: gus-missing/ is empty; expected gus-missing/labs/01-udp-echo/ (a clone of the handout) or gus-missing/01-udp-echo/.']);
+  // Each student's sandbox (its namespace holder included) goes with their run.
+  expect(orphanHolders().filter((p) => !holdersBefore.has(p))).toEqual([]);
 }, 120_000);
 
 test('a lab folder that is a symbolic link (to a classmate\'s work) costs that student alone, with the reason', () => {
@@ -124,7 +142,8 @@ test.runIf(sandboxComplete())('no student process, cgroup or private copy outliv
   expect(stale).toEqual([]);
 });
 
-test('a student whose run outlasts its limit gets zeros and the reason; the run goes on', async () => {
+test('a student whose run outlasts its limit gets zeros and the reason; the run goes on, and leaves no sandbox behind', async () => {
+  const before = new Set(orphanHolders());
   const out2 = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-class-hang-'));
   const one = mkdtempSync(path.join(os.tmpdir(), 'socket-kit-class-one-'));
   try {
@@ -137,6 +156,8 @@ test('a student whose run outlasts its limit gets zeros and the reason; the run 
     expect(book.rows.find((r) => r.student === 'ada-slow')).toEqual({ student: 'ada-slow', '01-udp-echo': '0', total: '0' });
     expect(book.max.total).toBe('16'); // its maximum stays the lab's
     expect(readFileSync(path.join(out2, 'feedback', 'ada-slow.txt'), 'utf8')).toMatch(/stopped after 0 s|could not grade/);
+    // Stopped 0.3 s in, while its namespace holder may still be starting: the holder must go too.
+    expect(orphanHolders().filter((p) => !before.has(p))).toEqual([]);
   } finally {
     rmSync(out2, { recursive: true, force: true });
     rmSync(one, { recursive: true, force: true });
