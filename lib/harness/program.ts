@@ -297,8 +297,8 @@ export class ServerProcess {
   stuckCpuMs = STUCK_CPU_MS;
 
   /** A watch on why it is not answering (idle or stuck), for one wait. */
-  stallWatch(): StallWatch {
-    return new StallWatch(() => (this.exit ? undefined : this.pid), this.stuckCpuMs);
+  stallWatch(stuckCpuMs = this.stuckCpuMs): StallWatch {
+    return new StallWatch(() => (this.exit ? undefined : this.pid), stuckCpuMs);
   }
 
   /** Resident memory of all its processes, in bytes (0 where it cannot be read). */

@@ -24,6 +24,12 @@ export interface ClientOptions {
    * fails the wait at once (stall.ts).
    */
   patient?: boolean;
+  /**
+   * The server may compute for seconds before it answers (a CPU-heavy job, in
+   * it or a child): never call it stuck for the CPU it burns. An idle server
+   * still fails a wait at once.
+   */
+  longJobs?: boolean;
 }
 
 export type Expected = string | RegExp;
@@ -111,7 +117,7 @@ export class TcpClient {
 
   /** A watch on the server for one wait, unless the test asked to wait patiently or no server is known. */
   private stallWatch(): StallWatch | undefined {
-    return this.opts.patient ? undefined : this.opts.server?.stallWatch();
+    return this.opts.patient ? undefined : this.opts.server?.stallWatch(this.opts.longJobs ? Infinity : undefined);
   }
 
   /** Sleep until data, an end, an error, or `ms`. */

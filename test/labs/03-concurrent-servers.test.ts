@@ -47,9 +47,9 @@ interface Asked {
 /** Open a connection that sends `request` and its FIN (lab 02's half-close). */
 async function open(t: LabContext, server: ServerProcess, request: string, ms: number): Promise<{ done: Promise<Asked> }> {
   const t0 = Date.now();
-  // patient: a server whose child computes for seconds is working, not stuck (for a harness
-  // that fails a wait early when a program burns CPU without answering).
-  const opts = { timeoutMs: ms, patient: true };
+  // longJobs: a server whose child computes for seconds is working, not stuck; one that sits
+  // idle with the request in hand (nothing computing) fails the wait at once.
+  const opts = { timeoutMs: ms, longJobs: true };
   const c = await t.tcp(server, opts);
   c.sendRaw(request, request.length > 60 ? request.slice(0, 57) + '...' : request);
   c.end();
