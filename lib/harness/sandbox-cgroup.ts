@@ -110,7 +110,7 @@ export class ProgramCgroups {
   constructor(
     private readonly layout: CgroupLayout,
     name: string,
-    private readonly limits: CgroupLimits,
+    limits: CgroupLimits,
   ) {
     const bytes = String(limits.memoryMb * 1024 * 1024);
     if (layout.version === 2) {

@@ -6,7 +6,7 @@ import { LabFailure, seconds } from './failure.ts';
 import { scaled, waitExpired } from './budget.ts';
 import { sendingTo, writing } from './chaos.ts';
 import { crashSummary, type ServerProcess } from './program.ts';
-import { CHECK_EVERY_MS, describeStall, stallSentence, type Stall, type StallWatch } from './stall.ts';
+import { CHECK_EVERY_MS, stallSentence, type Stall, type StallWatch } from './stall.ts';
 import { Transcript, showBytes, showLine } from './transcript.ts';
 
 export interface ClientOptions {

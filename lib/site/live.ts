@@ -4,9 +4,8 @@
 // joins the running one; a save during a grade earns one more), and tells
 // every open page what happens over server-sent events.
 import type { ServerResponse } from 'node:http';
-import path from 'node:path';
 import { labDir, labTestPaths, type Lab } from '../course.ts';
-import { runLabTests, type RunOptions } from '../grader/run-tests.ts';
+import { runLabTests } from '../grader/run-tests.ts';
 import { fullMarks, maxScore, score, type LabResult, type TestResult } from '../grader/results.ts';
 import { saveGrades } from '../grader/store.ts';
 import { FolderWatch } from '../tools/folder-watch.ts';
@@ -84,12 +83,8 @@ export class LiveGrading {
         result = { slug, title: lab.title, target: this.opts.target, tests: [], error: `lab ${slug} has no graded tests yet`, gradedAt: new Date().toISOString() };
       } else {
         let n = 0;
-        // Each test as it finishes, where the grader can say so (RunOptions.onTest); otherwise the whole lab at the end.
-        const opts: RunOptions & { onTest?: (lab: Lab, test: TestResult) => void } = {
-          target: this.opts.target,
-          onTest: (_lab, test) => this.emit({ type: 'test', slug, n: ++n, test }),
-        };
-        [result] = (await runLabTests([lab], opts)) as [LabResult];
+        // Each test as it finishes, to the page; the grade at the end.
+        [result] = (await runLabTests([lab], { target: this.opts.target, onTest: (_lab, test) => this.emit({ type: 'test', slug, n: ++n, test }) })) as [LabResult];
       }
       if (this.opts.save) saveGrades([result]);
       this.latest.set(slug, result);

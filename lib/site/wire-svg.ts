@@ -9,7 +9,7 @@
 // the bytes stay readable on a phone. Colours are CSS classes (site.css), so
 // dark mode and print apply. The picture is described by the transcript text,
 // which the page shows next to it (aria-describedby).
-import { WIRE_BYTES, showLine, type Wire, type WireEntry } from '../harness/transcript.ts';
+import { showLine, type Wire, type WireEntry } from '../harness/transcript.ts';
 import { escapeHtml, html, raw, type Html } from './html.ts';
 
 /** Monospace advance at the 12px the labels use (DejaVu Sans Mono, Menlo, SF Mono are 0.60–0.61 em). */

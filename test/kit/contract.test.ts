@@ -2,7 +2,6 @@
 // 'listening on HOST:PORT', answers a connection, and exits 0 on SIGTERM.
 import { existsSync } from 'node:fs';
 import { MailRoot } from '../fixtures/pop3/mail-root.ts';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { labDir, labFolders, labs } from '../../lib/course.ts';

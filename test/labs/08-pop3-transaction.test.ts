@@ -2,7 +2,7 @@
 // DELE, NOOP, RSET, QUIT over a Maildir. Sizes count octets as sent (CRLF),
 // multi-line replies are byte-stuffed, and only QUIT removes what DELE marked.
 import { LabFailure, prng, type TcpClient } from '../../lib/harness/index.ts';
-import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
+import { asSent } from '../fixtures/pop3/mail-root.ts';
 import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
 const { graded, root, pop3, account } = pop3Lab('pop3-transaction');

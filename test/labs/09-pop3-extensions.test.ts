@@ -2,7 +2,7 @@
 // CAPA (RFC 2449) and APOP (RFC 1939 §7).
 import { createHash } from 'node:crypto';
 import { LabFailure, type TcpClient } from '../../lib/harness/index.ts';
-import { asSent, MailRoot } from '../fixtures/pop3/mail-root.ts';
+import { asSent } from '../fixtures/pop3/mail-root.ts';
 import { assertSameBytes, login, pop3Lab, retrExact } from '../fixtures/pop3/pop3.ts';
 
 const { graded, root, pop3, account } = pop3Lab('pop3-extensions');

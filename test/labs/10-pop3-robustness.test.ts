@@ -5,7 +5,7 @@
 // limit, a client that floods without reading, a password guesser, symbolic
 // links in the Maildir and file names that are not UTF-8. (Large messages and
 // real mail clients are lab 11: 11-pop3-real-clients.test.ts.)
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
