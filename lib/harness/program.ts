@@ -9,7 +9,7 @@ import { scaled, waitExpired } from './budget.ts';
 import { bundledEntry, sourceExcerpt } from './bundle.ts';
 import { settled as asleep, snapshot } from './observe.ts';
 import { confine, sandboxEnabled, type Confinement } from './sandbox.ts';
-import { describeStall, StallWatch, STUCK_CPU_MS, type Stall } from './stall.ts';
+import { bothWaiting, describeStall, StallWatch, STUCK_CPU_MS, type Stall } from './stall.ts';
 import { writesInFlight } from './chaos.ts';
 
 const OUTPUT_CAP = 64 * 1024; // bytes of output kept per stream; the rest is counted, not kept
@@ -297,8 +297,8 @@ export class ServerProcess {
   stuckCpuMs = STUCK_CPU_MS;
 
   /** A watch on why it is not answering (idle or stuck), for one wait. */
-  stallWatch(stuckCpuMs = this.stuckCpuMs): StallWatch {
-    return new StallWatch(() => (this.exit ? undefined : this.pid), stuckCpuMs);
+  stallWatch(stuckCpuMs = this.stuckCpuMs, firstLookMs?: number): StallWatch {
+    return new StallWatch(() => (this.exit ? undefined : this.pid), stuckCpuMs, firstLookMs);
   }
 
   /** Resident memory of all its processes, in bytes (0 where it cannot be read). */
@@ -461,7 +461,7 @@ export interface RunResult extends Exit {
   /** It did not exit by itself: its time ran out, or it was stopped as stalled (see `stalled`). */
   timedOut: boolean;
   /** Why it was stopped early: asleep with nothing to wait for, spinning, sitting on a timer when it should have exited, or the test saw enough. */
-  stalled?: Stall | { kind: 'waiting'; forMs: number } | { kind: 'aborted'; why: string };
+  stalled?: Stall | { kind: 'waiting'; forMs: number } | { kind: 'aborted'; why: string } | { kind: 'both-waiting' };
   /** It printed past FLOOD_LIMIT and was stopped. */
   flooded: boolean;
   ms: number;
@@ -486,6 +486,12 @@ export interface RunOptions extends SpawnOptions {
   stuckCpuMs?: number;
   /** Stop it when this fires: the test has seen enough to decide (a fourth datagram where three were allowed). The reason is the signal's. */
   signal?: AbortSignal;
+  /**
+   * The lab's server it talks to: once both just wait (the server idle with
+   * nothing to send, this program asleep), it is stopped rather than left to
+   * its own timeouts. Noted as a wait that ran out: the test is run once more, alone.
+   */
+  waitingOn?: ServerProcess;
 }
 
 /** Run a program to completion with a time limit (a client, say). The group is always killed. */
@@ -513,10 +519,11 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
     stalled = why;
     void killGroup(child, 100);
   };
-  const watching = opts.hangWhenIdle || opts.waitingMs !== undefined || opts.stuckCpuMs !== undefined;
+  const watching = opts.hangWhenIdle || opts.waitingMs !== undefined || opts.stuckCpuMs !== undefined || opts.waitingOn !== undefined;
   const watch = async () => {
     const stall = new StallWatch(() => programPid(child), opts.stuckCpuMs ?? Infinity);
     let asleepSince: number | undefined;
+    let looks = 0;
     while (!closed && !timedOut) {
       await new Promise((r) => setTimeout(r, 50));
       if (closed || timedOut) return;
@@ -530,6 +537,13 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
       }
       const s = await stall.check(() => writesInFlight() === 0 && (child.stdin!.writableLength ?? 0) === 0);
       if (s && !closed && (s.kind === 'stuck' || opts.hangWhenIdle)) return stop(s);
+      const server = opts.waitingOn;
+      const pid = programPid(child);
+      // Every third look (a look at both costs a pause of its own).
+      if (server && ++looks % 3 === 0 && !server.exit && pid !== undefined && (await bothWaiting(pid, server.pid)) && !closed) {
+        waitExpired(`${shownPath(file)} and the server both waiting`);
+        return stop({ kind: 'both-waiting' });
+      }
     }
   };
   if (watching && child.pid !== undefined) void watch();
@@ -566,6 +580,8 @@ export async function runProgram(file: string, opts: RunOptions = {}): Promise<R
         ? FLOODED
         : stalled?.kind === 'waiting'
           ? `sat waiting (asleep, on a timer or for input) for ${seconds(stalled.forMs)} instead of finishing, and was stopped after ${seconds(ms)}`
+          : stalled?.kind === 'both-waiting'
+            ? `sat waiting for the server while the server sat waiting too (asleep, nothing left to send), and was stopped after ${seconds(ms)}`
           : stalled?.kind === 'aborted'
             ? `was stopped after ${seconds(ms)}: ${stalled.why}`
             : stalled

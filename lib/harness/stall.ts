@@ -23,7 +23,7 @@ export class StallWatch {
   private cpuAtProgress = 0;
   private cpuKnown = false;
   /** The first look comes a little after the wait begins: most replies are in by then, and a look costs a pause. */
-  private nextCheck = Date.now() + CHECK_EVERY_MS;
+  private nextCheck: number;
 
   /**
    * `pidOf`: the program's process (its descendants are watched too), asked at
@@ -32,8 +32,15 @@ export class StallWatch {
   constructor(
     private readonly pidOf: () => number | undefined,
     private readonly stuckCpuMs = STUCK_CPU_MS,
+    firstLookMs = CHECK_EVERY_MS,
   ) {
+    this.nextCheck = Date.now() + firstLookMs;
     this.progress();
+  }
+
+  /** How long until the next look is due (a wait naps no longer than this). */
+  msUntilLook(): number {
+    return Math.max(1, this.nextCheck - Date.now());
   }
 
   /** The program produced something: it is not stuck, whatever it has used so far. */

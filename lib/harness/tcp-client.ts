@@ -6,7 +6,7 @@ import { LabFailure, seconds } from './failure.ts';
 import { scaled, waitExpired } from './budget.ts';
 import { sendingTo, writing } from './chaos.ts';
 import { crashSummary, type ServerProcess } from './program.ts';
-import { CHECK_EVERY_MS, stallSentence, type Stall, type StallWatch } from './stall.ts';
+import { stallSentence, type Stall, type StallWatch } from './stall.ts';
 import { Transcript, showBytes, showLine } from './transcript.ts';
 
 export interface ClientOptions {
@@ -34,6 +34,11 @@ export interface ClientOptions {
 
 export type Expected = string | RegExp;
 
+/** Servers that have sent some client of this process a byte. */
+const answered = new WeakSet<ServerProcess>();
+/** How soon a wait first looks at a server that has never answered anyone. */
+const SILENT_FIRST_LOOK_MS = 20;
+
 export class TcpClient {
   readonly transcript: Transcript;
   private buf: Buffer = Buffer.alloc(0);
@@ -56,6 +61,7 @@ export class TcpClient {
     socket.on('data', (c: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, c]) : c;
       this.received += c.length;
+      if (opts.server) answered.add(opts.server);
       this.poke();
     });
     socket.on('end', () => {
@@ -117,7 +123,11 @@ export class TcpClient {
 
   /** A watch on the server for one wait, unless the test asked to wait patiently or no server is known. */
   private stallWatch(): StallWatch | undefined {
-    return this.opts.patient ? undefined : this.opts.server?.stallWatch(this.opts.longJobs ? Infinity : undefined);
+    const server = this.opts.server;
+    if (this.opts.patient || !server) return undefined;
+    // A server that has never sent a byte to any client is looked at sooner: a silent server
+    // costs each test one quick look, and a working one pays for a look once at most.
+    return server.stallWatch(this.opts.longJobs ? Infinity : undefined, answered.has(server) ? undefined : SILENT_FIRST_LOOK_MS);
   }
 
   /** Sleep until data, an end, an error, or `ms`. */
@@ -172,7 +182,7 @@ export class TcpClient {
         waitExpired(what);
         await this.failChecked(`nothing within ${seconds(ms)}`, what);
       }
-      await this.nap(Math.min(left, watch ? CHECK_EVERY_MS : left));
+      await this.nap(Math.min(left, watch ? watch.msUntilLook() : left));
     }
   }
 
@@ -352,7 +362,7 @@ export class TcpClient {
         waitExpired(what);
         await this.failChecked(`no end of stream within ${seconds(budget)} (${had} bytes received so far)`, what);
       }
-      await this.nap(Math.min(left, watch ? CHECK_EVERY_MS : left));
+      await this.nap(Math.min(left, watch ? watch.msUntilLook() : left));
     }
     const all = this.buf;
     this.buf = Buffer.alloc(0);

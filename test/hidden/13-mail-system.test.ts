@@ -23,7 +23,7 @@ graded('user-agent send to two recipients: one copy each; a last line without a 
   const b = account();
   const s = await smtp();
   const message = 'Subject: two of you\n\nno line end at the end';
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, '--to', `${b.user}@example.org`], stdin: message, timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`, '--to', `${b.user}@example.org`], stdin: message, timeoutMs: 15_000, waitingOn: s });
   if (r.code !== 0) throw new LabFailure(`user-agent send should exit 0.\n${r.describe()}`);
   const want = Buffer.from('Subject: two of you\r\n\r\nno line end at the end\r\n', 'latin1');
   for (const u of [a.user, b.user]) assertDelivered(want, theDelivered(root(), u, 'a message sent by the user agent to two recipients').rest, `${u}'s copy`);
@@ -34,8 +34,8 @@ graded('user-agent fetch: an empty maildrop is "0 new messages" and exit 0; a wr
   const p = await pop3();
   const { dir: out, files: saved, remove } = outDir('hidden-ua');
   t.onCleanup(remove);
-  const empty = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000 });
+  const empty = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000, waitingOn: p });
   if (empty.code !== 0 || !/0 new messages/.test(empty.stdout) || saved.list('').length) throw new LabFailure(`fetching from an empty maildrop should save nothing, print "0 new messages, 0 already here" and exit 0.\n${empty.describe()}`);
-  const wrong = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', 'not it', '--out', out], timeoutMs: 15_000 });
+  const wrong = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', 'not it', '--out', out], timeoutMs: 15_000, waitingOn: p });
   if (wrong.code !== 1 || !/-ERR/.test(wrong.stdout + wrong.stderr)) throw new LabFailure(`with a wrong password the server says -ERR to PASS: user-agent fetch should show that reply and exit 1.\n${wrong.describe()}`);
 }, { hint: 'ua-fetch' });

@@ -237,7 +237,7 @@ graded('user-agent send, through your SMTP server and out of your POP3 server: t
   const a = account();
   const [s, p] = [await smtp(), await pop3()];
   const lf = Buffer.concat([enc('From: me@example.org\nSubject: round trip\n\n.dots\n..\n'), Buffer.from('8 bits: äöü\n'), enc('x'.repeat(998) + '\nend\n')]);
-  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`], stdin: lf, timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['send', '--smtp', `127.0.0.1:${s.port}`, '--from', 'me@example.org', '--to', `${a.user}@example.org`], stdin: lf, timeoutMs: 15_000, waitingOn: s });
   ranOk(r, 'sending through your SMTP server');
   const { run, files } = await poplibFetch(p, a.user, a.password, tempDir('poplib'));
   mustSucceed(run, 'poplib fetching what the user agent sent', [p]);
@@ -277,7 +277,7 @@ graded('user-agent fetch saves every message under its unique-id, and a second r
   const { dir: out, files: saved, remove } = outDir('fetched');
   t.onCleanup(remove);
   const relay = await recordingRelay(t, p.port);
-  const fetch = () => t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${relay.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000 });
+  const fetch = () => t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${relay.port}`, '--user', a.user, '--password', a.password, '--out', out], timeoutMs: 15_000, waitingOn: p });
   const first = await fetch();
   ranOk(first, 'the first fetch');
   const files = () => saved.list('').filter((f) => f.endsWith('.eml')).sort();
@@ -309,7 +309,7 @@ graded('user-agent fetch --delete removes on the server what it saved (DELE, the
   root().deliver(a.user, enc('Subject: delete me\r\n\r\nbye\r\n'));
   const { dir: out, files: saved, remove } = outDir('fetched');
   t.onCleanup(remove);
-  const r = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out, '--delete'], timeoutMs: 15_000 });
+  const r = await t.run('user-agent.ts', { args: ['fetch', '--pop3', `127.0.0.1:${p.port}`, '--user', a.user, '--password', a.password, '--out', out, '--delete'], timeoutMs: 15_000, waitingOn: p });
   ranOk(r, 'fetch --delete');
   if (saved.list('').filter((f) => f.endsWith('.eml')).length !== 1) throw new LabFailure(`fetch --delete should save the message first.\n${r.describe()}`);
   const left = [...maildirFiles(root(), a.user, 'new'), ...maildirFiles(root(), a.user, 'cur')];
