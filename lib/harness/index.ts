@@ -3,6 +3,7 @@ export { labTest, LabContext, targetRoot, POINTS_RE, type LabTestOptions } from 
 export { LabFailure, scaled, seconds } from './failure.ts';
 export { waitExpired, currentSlowness } from './budget.ts';
 export { bothWaiting } from './stall.ts';
+export { canObserve } from './observe.ts';
 export { TcpClient } from './tcp-client.ts';
 export { UdpClient } from './udp-client.ts';
 export { Transcript, showLine, showBytes } from './transcript.ts';

@@ -255,6 +255,8 @@ interface TcpEntry {
   local: string;
   remote: string;
   unacked: number;
+  /** Bytes received that the socket's owner has not read yet. */
+  unread: number;
   inode: string;
 }
 
@@ -267,7 +269,8 @@ function tcpTable(pid: number | 'self'): TcpEntry[] {
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 10) continue;
-      out.push({ local: f[1]!, remote: f[2]!, unacked: parseInt(f[4]!.split(':')[0]!, 16), inode: f[9]! });
+      const [tx, rx] = f[4]!.split(':');
+      out.push({ local: f[1]!, remote: f[2]!, unacked: parseInt(tx!, 16), unread: parseInt(rx!, 16), inode: f[9]! });
     }
   }
   return out;
@@ -313,6 +316,28 @@ export function inFlight(pids: number[]): boolean {
   }
   for (const table of tables) for (const e of table) if (ends.has(e.local) && e.unacked > 0) return true;
   return false;
+}
+
+/** Does one of the program's TCP sockets hold bytes it has not read? */
+function unreadInput(pids: number[]): boolean {
+  const inodes = new Set<string>();
+  for (const pid of pids) for (const i of socketInodes(pid)) inodes.add(i);
+  if (inodes.size === 0 || pids[0] === undefined) return false;
+  return tcpTable(pids[0]).some((e) => inodes.has(e.inode) && e.unread > 0);
+}
+
+/**
+ * Has the program stopped reading: asleep with no timer at two looks 30 ms
+ * apart, without running in between, while bytes wait unread in one of its
+ * sockets? (A server honouring backpressure, paused; a program that reads
+ * everything is never seen like this: bytes waiting for it wake it.)
+ */
+export async function pausedOnInput(root: number): Promise<boolean> {
+  const a = snapshot(root);
+  if (a.activity !== 'idle' || !unreadInput(a.pids)) return false;
+  await turn(30);
+  const b = snapshot(root);
+  return b.activity === 'idle' && a.cpuNs === b.cpuNs && a.pids.join() === b.pids.join() && unreadInput(b.pids);
 }
 
 /**

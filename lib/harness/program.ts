@@ -7,7 +7,7 @@ import { KIT_ROOT, TSX_LOADER, shownPath } from '../paths.ts';
 import { LabFailure, seconds } from './failure.ts';
 import { scaled, waitExpired } from './budget.ts';
 import { bundledEntry, sourceExcerpt } from './bundle.ts';
-import { settled as asleep, snapshot } from './observe.ts';
+import { pausedOnInput, settled as asleep, snapshot } from './observe.ts';
 import { confine, sandboxEnabled, type Confinement } from './sandbox.ts';
 import { bothWaiting, describeStall, StallWatch, STUCK_CPU_MS, type Stall } from './stall.ts';
 import { writesInFlight } from './chaos.ts';
@@ -316,6 +316,11 @@ export class ServerProcess {
       await new Promise((r) => setTimeout(r, 25));
     }
     return false;
+  }
+
+  /** Has it stopped reading while bytes wait for it (observe.ts)? False where programs cannot be observed. */
+  pausedOnInput(): Promise<boolean> {
+    return this.exit ? Promise.resolve(false) : pausedOnInput(this.pid);
   }
 
   /** Signal the program itself (under the sandbox: not bwrap, which forwards no signal). */
