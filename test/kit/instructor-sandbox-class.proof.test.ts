@@ -84,7 +84,10 @@ describe.runIf(able)('a hostile class graded as root with --jobs 2', () => {
 
   test('every student is graded; the honest ones get full marks beside the attacks', () => {
     expect(grades.map((g) => g.student).sort()).toEqual(Object.keys(STUDENTS).sort());
-    for (const s of ['a-honest', 'z-honest']) expect(`${s} ${total(s)}/${max(s)}`).toBe(`${s} ${max(s)}/${max(s)}`);
+    for (const s of ['a-honest', 'z-honest']) {
+      const lost = grade(s).results.flatMap((r) => r.tests.filter((t) => !t.passed).map((t) => `${r.slug}: ${t.name}\n    ${(t.message ?? '').split('\n').slice(0, 6).join('\n    ')}`));
+      expect(`${s} ${total(s)}/${max(s)}`, lost.join('\n')).toBe(`${s} ${max(s)}/${max(s)}`);
+    }
     expect(max('a-honest')).toBeGreaterThan(50);
   });
 
