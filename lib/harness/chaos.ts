@@ -72,7 +72,7 @@ export const SEPARATE_READS = 12;
  * write is a read of its own), at most `ms`. False if it cannot be seen or
  * did not happen in time.
  */
-async function peerHasRead(socket: net.Socket, ms: number): Promise<boolean> {
+export async function peerHasRead(socket: net.Socket, ms: number): Promise<boolean> {
   const local = { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 };
   const remote = { ip: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
   const until = performance.now() + ms;

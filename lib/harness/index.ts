@@ -7,5 +7,5 @@ export { canObserve } from './observe.ts';
 export { TcpClient } from './tcp-client.ts';
 export { UdpClient } from './udp-client.ts';
 export { Transcript, showLine, showBytes } from './transcript.ts';
-export { chaosWrite, coalesce, randomSplit, prng, chaosSeed, piecesNote, writing } from './chaos.ts';
+export { chaosWrite, coalesce, randomSplit, prng, chaosSeed, piecesNote, writing, peerHasRead } from './chaos.ts';
 export { startServer, runProgram, killGroup, livePidsInGroup, type ServerProcess, type RunResult } from './program.ts';
