@@ -6,11 +6,12 @@
 // Files checked before, unchanged, are not checked again (a cache by content).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
+import { privateTmpDir } from '../harness/private-dir.ts';
 
 /** The lab folders' .ts files, checked as the kit checks its own code (its tsconfig.json), plus Node's types. */
 function tsconfig(files: string[]): object {
@@ -30,7 +31,8 @@ export function stopTypeChecks(): void {
   running.clear();
 }
 
-const CACHE = () => path.join(os.tmpdir(), `socket-kit-types-${process.getuid?.() ?? 'u'}`);
+/** This user's own folder (private-dir.ts): no other user can plant a result or a link in it. */
+const CACHE = () => privateTmpDir('socket-kit-types');
 
 /** A tsc error line: "path(line,col): error TSnnnn: message". */
 const ERROR_RE = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/;
@@ -47,9 +49,10 @@ export async function typeErrors(labs: Lab[], target: string, timeoutMs = 120_00
   const config = tsconfig(files);
   const key = createHash('sha1').update(JSON.stringify(config)).update(readFileSync(kitPath('node_modules', 'typescript', 'package.json')));
   for (const f of files) key.update(f).update('\0').update(readFileSync(f)).update('\0');
-  const cached = path.join(CACHE(), `${key.digest('hex')}.json`);
+  const cacheDir = CACHE();
+  const cached = cacheDir && path.join(cacheDir, `${key.digest('hex')}.json`);
   try {
-    return new Map(JSON.parse(readFileSync(cached, 'utf8')) as [string, string[]][]);
+    if (cached) return new Map(JSON.parse(readFileSync(cached, 'utf8')) as [string, string[]][]);
   } catch {
     /* not checked before */
   }
@@ -87,8 +90,7 @@ export async function typeErrors(labs: Lab[], target: string, timeoutMs = 120_00
       if (list.length < 20) list.push(`${shownPath(file)}:${m[2]}:${m[3]}  ${m[5]} (${m[4]})`);
       found.set(slug, list);
     }
-    if (finished) {
-      mkdirSync(CACHE(), { recursive: true });
+    if (finished && cached) {
       writeFileSync(`${cached}.${process.pid}`, JSON.stringify([...found]));
       renameSync(`${cached}.${process.pid}`, cached);
     }

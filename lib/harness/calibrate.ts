@@ -8,10 +8,10 @@
 // run's hundreds of test files need not start hundreds of probes.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { kitPath } from '../paths.ts';
 import { currentSlowness, setSlowness } from './budget.ts';
+import { privateTmpDir } from './private-dir.ts';
 import { startServer } from './program.ts';
 
 const PROBE = kitPath('lib', 'harness', 'probe.ts');
@@ -23,12 +23,18 @@ const FRESH_MS = 15_000;
 let measuredAt = 0;
 let running: Promise<number> | undefined;
 
-const SHARED = () => path.join(os.tmpdir(), `socket-kit-slowness-${process.getuid?.() ?? 'u'}.json`);
+/** In this user's own folder of the temporary folder (private-dir.ts): another user can neither forge it nor plant a link there. */
+const SHARED = () => {
+  const dir = privateTmpDir('socket-kit-slowness');
+  return dir ? path.join(dir, 'slowness.json') : undefined;
+};
 
 /** A measurement another process made in the last `freshMs`, if any. */
 function shared(freshMs: number): { k: number; at: number } | undefined {
+  const file = SHARED();
+  if (!file) return undefined;
   try {
-    const m = JSON.parse(readFileSync(SHARED(), 'utf8')) as { k: number; at: number };
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { k: number; at: number };
     return Number.isFinite(m.k) && m.k >= 1 && Date.now() - m.at < freshMs && m.at <= Date.now() ? m : undefined;
   } catch {
     return undefined;
@@ -36,10 +42,12 @@ function shared(freshMs: number): { k: number; at: number } | undefined {
 }
 
 function share(k: number): void {
+  const file = SHARED();
+  if (!file) return; // no private folder to be had: each process measures for itself
   try {
-    const tmp = `${SHARED()}.${process.pid}`;
+    const tmp = `${file}.${process.pid}`;
     writeFileSync(tmp, JSON.stringify({ k, at: Date.now() }));
-    renameSync(tmp, SHARED());
+    renameSync(tmp, file);
   } catch {
     /* a read-only temporary folder: each process measures for itself */
   }

@@ -318,6 +318,34 @@ export function inFlight(pids: number[]): boolean {
   return false;
 }
 
+/**
+ * Datagrams the kernel dropped (a full receive queue) on the program's UDP
+ * sockets and on this process's sockets bound to `ownPorts`: on a busy machine
+ * a correct program loses datagrams this way, through no fault of its own.
+ */
+export function udpDrops(pids: number[], ownPorts: number[]): number {
+  const inodes = new Set<string>();
+  for (const pid of pids) for (const i of socketInodes(pid)) inodes.add(i);
+  const ports = new Set(ownPorts.map((p) => p.toString(16).toUpperCase().padStart(4, '0')));
+  let drops = 0;
+  const seen = new Set<string>();
+  for (const who of [...(pids[0] !== undefined ? [pids[0]] : []), 'self'] as const) {
+    for (const file of ['udp', 'udp6']) {
+      const text = read(`/proc/${who}/net/${file}`);
+      if (!text) continue;
+      for (const line of text.split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 13 || seen.has(f[9]!)) continue;
+        const ours = inodes.has(f[9]!) || (who === 'self' && ports.has(f[1]!.split(':')[1]!));
+        if (!ours) continue;
+        seen.add(f[9]!);
+        drops += Number(f[12]) || 0;
+      }
+    }
+  }
+  return drops;
+}
+
 /** Does one of the program's TCP sockets hold bytes it has not read? */
 function unreadInput(pids: number[]): boolean {
   const inodes = new Set<string>();

@@ -6,6 +6,7 @@ import { LabFailure, seconds } from './failure.ts';
 import { scaled, waitExpired } from './budget.ts';
 import type { ServerProcess } from './program.ts';
 import { CHECK_EVERY_MS, stallSentence, type Stall } from './stall.ts';
+import { members, udpDrops } from './observe.ts';
 import { Transcript, showBytes } from './transcript.ts';
 
 type Datagram = { msg: Buffer; from: dgram.RemoteInfo };
@@ -57,13 +58,23 @@ export class UdpClient {
     }
   }
 
+  /** Datagrams the kernel has dropped so far on the server's sockets and this client's. */
+  private drops(): number {
+    const server = this.opts.server;
+    return udpDrops(server && !server.exit ? members(server.pid) : [], [this.port]);
+  }
+
   /** The next datagram, or a failure naming what was awaited. */
   async receive(what = 'an echo of the datagram', explicitMs?: number): Promise<Datagram> {
     const ms = explicitMs === undefined ? this.timeoutMs : scaled(explicitMs);
+    const dropsBefore = this.drops();
     const got = await this.next(ms);
     if ('stall' in got) {
       this.opts.server?.assertAlive(`the test waited for ${what}`);
       this.transcript.timedOut('C', ms);
+      const dropped = this.drops() - dropsBefore;
+      // The kernel dropped datagrams meanwhile (a full queue on a busy machine): the silence proves nothing. Once more, alone.
+      if (dropped > 0) waitExpired(`${what} (the kernel dropped ${dropped} datagrams)`);
       throw new LabFailure(`${stallSentence(got.stall, what)}\n${this.transcript.render(`expected ${what}`)}`);
     }
     if (!got.datagram) {

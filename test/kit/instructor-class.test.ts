@@ -64,7 +64,8 @@ test('the fixture class grades to the expected gradebook, row by row as students
     },
   });
   const expected = parseCsv(readFileSync(path.join(CLASS, 'expected-01.csv'), 'utf8'));
-  expect(parseCsv(readFileSync(run.gradebook, 'utf8'))).toEqual(expected);
+  const lost = run.grades.flatMap((g) => g.results.flatMap((r) => r.tests.filter((t) => !t.passed).map((t) => `${g.student}: ${t.name}: ${(t.message ?? '').split('\n').slice(0, 4).join(' | ')}`)));
+  expect(parseCsv(readFileSync(run.gradebook, 'utf8')), lost.filter((l) => l.startsWith('ada-full')).join('\n')).toEqual(expected);
   expect(seenRows.sort()).toEqual(expected.slice(2).sort());
   expect(run.hidden.map((h) => h.slug)).toContain('01-udp-echo');
   // Said once, for the one student whose folder holds no lab folder at all (hal's is a link: below).
