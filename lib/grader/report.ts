@@ -64,7 +64,16 @@ function warningsOf(r: LabResult): string {
 
 /** The type errors of graded labs, for after the grade (they come from tsc, which may finish after the tests). */
 export function formatWarnings(results: LabResult[]): string {
-  return results.filter((r) => r.warnings?.length).map(warningsOf).join('\n\n');
+  // Labs that grow one folder share its type errors: each list is shown once, under the first of them.
+  const shown = new Set<string>();
+  return results
+    .filter((r) => r.warnings?.length)
+    .filter((r) => {
+      const key = r.warnings!.join('\n');
+      return !shown.has(key) && shown.add(key);
+    })
+    .map(warningsOf)
+    .join('\n\n');
 }
 
 export function formatSummary(results: LabResult[]): string {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Lab } from '../course.ts';
+import { labDir, type Lab } from '../course.ts';
 import { kitPath, shownPath } from '../paths.ts';
 import { privateTmpDir } from '../harness/private-dir.ts';
 
@@ -41,9 +41,11 @@ const ERROR_RE = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/;
  * Type errors per lab slug, as "labs/02-tcp-echo/server.ts:12:7  Type 'string' is not assignable to type 'number'. (TS2322)".
  * Resolves with an empty map when there is nothing to check or tsc cannot run.
  */
-export async function typeErrors(labs: Lab[], target: string, timeoutMs = 120_000): Promise<Map<string, string[]>> {
+export async function typeErrors(labs: Lab[], target: string, timeoutMs = 300_000): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
-  const dirs = new Map(labs.map((l) => [path.resolve(target, l.slug), l.slug]));
+  // A folder several labs grow (labs/mail/) is checked once; its errors go to each of those labs.
+  const dirs = new Map<string, string[]>();
+  for (const l of labs) dirs.set(labDir(target, l), [...(dirs.get(labDir(target, l)) ?? []), l.slug]);
   const files = [...dirs.keys()].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => path.join(d, f)) : []));
   if (files.length === 0) return found;
   const config = tsconfig(files);
@@ -84,11 +86,13 @@ export async function typeErrors(labs: Lab[], target: string, timeoutMs = 120_00
       const m = ERROR_RE.exec(line.trim());
       if (!m) continue;
       const file = path.resolve(tmp, m[1]!);
-      const slug = dirs.get(path.dirname(file));
-      if (!slug) continue; // in a file outside the lab folders (a type package): not the student's
-      const list = found.get(slug) ?? [];
-      if (list.length < 20) list.push(`${shownPath(file)}:${m[2]}:${m[3]}  ${m[5]} (${m[4]})`);
-      found.set(slug, list);
+      const slugs = dirs.get(path.dirname(file));
+      if (!slugs) continue; // in a file outside the lab folders (a type package): not the student's
+      for (const slug of slugs) {
+        const list = found.get(slug) ?? [];
+        if (list.length < 20) list.push(`${shownPath(file)}:${m[2]}:${m[3]}  ${m[5]} (${m[4]})`);
+        found.set(slug, list);
+      }
     }
     if (finished && cached) {
       writeFileSync(`${cached}.${process.pid}`, JSON.stringify([...found]));
