@@ -424,9 +424,14 @@ export async function startServer(file: string, opts: SpawnOptions & { readyMs?:
       server.child.stdout!.on('data', onData);
       server.child.once('exit', () => {
         if (done) return; // stopped after it became ready: not a start-up failure
-        const how = server.flooded ? FLOODED : describeExit(server.exit ?? exitOf(server.child, server.child.exitCode, server.child.signalCode));
+        const exit = server.exit ?? exitOf(server.child, server.child.exitCode, server.child.signalCode);
+        const how = server.flooded ? FLOODED : describeExit(exit);
         const message = `started \`${cmd}\` but it ${how} before printing 'listening on HOST:PORT':\n${crashSummary(server.output())}`;
-        finish(server.flooded ? new LabFailure(message) : certain(message));
+        // Killed by a signal it did not bring on itself (no sandbox reason, no output): not certain to
+        // be the program's doing, so not remembered for the next test, and the test is re-run alone.
+        const fromOutside = exit.signal === 'SIGKILL' && !exit.reason && server.output().trim() === '';
+        if (fromOutside) waitExpired(`${shownPath(file)} to start (it was killed by SIGKILL)`);
+        finish(server.flooded || fromOutside ? new LabFailure(message) : certain(message));
       });
       // Meanwhile, look at what it is doing: asleep without having printed the line, or spinning.
       const watch = server.stallWatch();
