@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // Proofs (*.proof.test.ts) grade the kit's tests themselves: every mutant, every
 // released stage, a hostile class in the sandbox. They take minutes of CPU, so
-// `npm test` leaves them to `npm run test:proofs` (SOCKET_KIT_PROOFS=1); CI runs both.
+// `npm test` leaves them to `npm run test:proofs` (SOCKET_KIT_PROOFS=1).
 const proofs = process.env.SOCKET_KIT_PROOFS === '1';
 
 export default defineConfig({
